@@ -76,5 +76,16 @@ export interface Finding {
   purl: string;
   references: string[];
   /** Set when an ignore rule or VEX statement suppresses the finding; it stays in the report. */
-  suppressed?: { by: string; reason: string; expires?: string };
+  suppressed?: {
+    /** Where the suppression came from: "ignore:FILE:LINE" or "vex:DOCUMENT-ID" */
+    by: string;
+    reason: string;
+    expires?: string;
+    /** Which mechanism suppressed it (policy/suppressions sets it; reports map it to CycloneDX analysis). */
+    kind?: 'ignore' | 'vex';
+    /** For VEX: the statement's status. */
+    vexStatus?: 'not_affected' | 'fixed';
+    /** For VEX not_affected: the OpenVEX justification label, e.g. "vulnerable_code_not_in_execute_path". */
+    justification?: string;
+  };
 }
