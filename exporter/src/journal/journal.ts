@@ -2,7 +2,7 @@
 // recent history with nothing else installed. Writes never block the event path: when the disk falls
 // behind, lines are dropped and counted instead.
 
-import { createReadStream, createWriteStream, mkdirSync, readdirSync, statSync, unlinkSync, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, openSync, readdirSync, statSync, unlinkSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -84,7 +84,9 @@ export class Journal {
     const startMs = this.now();
     const name = `journal-${String(startMs).padStart(13, '0')}-${String(this.seq++ % 1_000_000).padStart(6, '0')}.ndjson`;
     try {
-      const stream = createWriteStream(join(this.opts.dir, name), { flags: 'a', mode: 0o600 });
+      // Opened synchronously so retention can never unlink a segment whose open is still in flight.
+      const fd = openSync(join(this.opts.dir, name), 'a', 0o600);
+      const stream = createWriteStream('', { fd, autoClose: true });
       stream.on('error', () => {
         this.stats.writeErrors++;
         if (this.stream === stream) this.stream = undefined;
@@ -92,6 +94,7 @@ export class Journal {
       this.stream = stream;
       this.current = { name, startMs, bytes: 0 };
       this.segments.push(this.current);
+      this.stats.segments = this.segments.length;
       return stream;
     } catch {
       this.stats.writeErrors++;
