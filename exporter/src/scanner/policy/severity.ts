@@ -1,0 +1,38 @@
+// Severity order, parsing and weights shared by policies, suppressions, reports and exit codes.
+import type { Severity } from '../types.js';
+
+/** Highest first. UNKNOWN ranks just below LOW so that `--fail-on LOW` does not silently pass unrated advisories. */
+export const SEVERITIES: readonly Severity[] = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN', 'NONE'];
+
+const RANK: Record<Severity, number> = { CRITICAL: 5, HIGH: 4, MEDIUM: 3, LOW: 2, UNKNOWN: 1, NONE: 0 };
+
+/** Remediation weights: one critical outweighs several highs, so upgrades that remove criticals sort first. */
+const WEIGHT: Record<Severity, number> = { CRITICAL: 16, HIGH: 8, MEDIUM: 4, LOW: 2, UNKNOWN: 1, NONE: 0 };
+
+export function severityRank(s: Severity): number {
+  return RANK[s];
+}
+
+export function severityWeight(s: Severity): number {
+  return WEIGHT[s];
+}
+
+/** Sort comparator: most severe first. */
+export function compareSeverityDesc(a: Severity, b: Severity): number {
+  return RANK[b] - RANK[a];
+}
+
+export function atLeast(s: Severity, threshold: Severity): boolean {
+  return RANK[s] >= RANK[threshold];
+}
+
+export function isSeverity(value: unknown): value is Severity {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(RANK, value);
+}
+
+/** Case-insensitive parse for CLI flags and config files; throws with the accepted values listed. */
+export function parseSeverity(text: string): Severity {
+  const upper = text.trim().toUpperCase();
+  if (isSeverity(upper)) return upper;
+  throw new Error(`unknown severity "${text}" (expected one of ${SEVERITIES.join(', ')})`);
+}
