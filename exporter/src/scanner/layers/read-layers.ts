@@ -22,7 +22,7 @@ export interface CaptureRule {
    * When present, the content is handed over here as soon as it is read and only the returned value is kept
    * (undefined keeps nothing). Used for binaries and archives, whose bytes are too big to hold.
    */
-  reduce?(path: string, content: Buffer): unknown;
+  reduce?(path: string, content: Buffer, layer: number): unknown;
 }
 
 /** One layer to read: `label` names it in errors and attribution (diff id when known, else blob digest). */
@@ -221,7 +221,7 @@ async function readOneLayer(index: number, layer: LayerInput, changes: LayerChan
           for (const rule of fitting) {
             if (rule.reduce) {
               try {
-                const value = await rule.reduce(path, content);
+                const value = await rule.reduce(path, content, index);
                 if (value !== undefined) (fsEntry.reduced ??= new Map()).set(rule.name, value);
               } catch {
                 ctx.skip(`unreadable:${rule.name}`);
