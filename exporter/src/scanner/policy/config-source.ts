@@ -125,7 +125,7 @@ export function issuesFromZod(src: ParsedSource, error: z.ZodError, basePath: re
     }
     const { found } = locate(src.doc, full);
     const pos = positionOf(src, full);
-    const missing = !found && full.length > 0;
+    const missing = !found && full.length > 0 && issue.code === 'invalid_type';
     const message = missing ? `missing required field "${String(full[full.length - 1])}"` : issue.message;
     out.push({ file: src.file, ...pos, path: full.map(String).join('.'), message });
   }

@@ -80,7 +80,6 @@ const statementSchema = z
   })
   .refine((s) => s.status !== 'not_affected' || s.justification !== undefined || (s.impact_statement ?? '').trim() !== '', {
     message: 'a not_affected statement needs a justification or an impact_statement',
-    path: ['justification'],
   });
 
 const documentSchema = z.looseObject({
