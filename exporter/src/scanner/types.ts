@@ -51,6 +51,8 @@ export interface SeverityRating {
   vector?: string;
   /** Where it came from: "Debian urgency", "CVSS_V3", "CVSS_V4", "CVSS_V2", "GHSA", ... */
   source: string;
+  /** The vendor's own word for vendor ratings: Debian "unimportant", Ubuntu "negligible", GHSA "MODERATE". */
+  vendorValue?: string;
 }
 
 /** One vulnerable package in an image. */
