@@ -232,6 +232,8 @@ export class CgroupResolver {
     return new Promise((resolve) => {
       this.waiters.push(resolve);
       this.scheduleRescan();
+      // Someone awaits this scan: the timer must keep the process alive until then.
+      this.timer?.ref();
     });
   }
 
@@ -242,7 +244,8 @@ export class CgroupResolver {
       this.timer = undefined;
       void this.rescan();
     }, delay);
-    this.timer.unref();
+    // A rescan nobody waits for (hot-path misses) must not hold the process open.
+    if (this.waiters.length === 0) this.timer.unref();
   }
 
   private async walk(): Promise<void> {
