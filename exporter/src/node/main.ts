@@ -1,0 +1,190 @@
+// Composition root of `vigil node`: wires sensor, containers, process table, enrichment, metrics, journal,
+// stdout and the HTTP server. The parts don't import each other; data is handed along here.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { NodeConfig } from '../config/node-config.js';
+import { ABI_VERSION } from '../events/layout.js';
+import type { TypeStats, VigilEvent } from '../events/types.js';
+import { createNodeApp, eventMatches, listen } from '../http/node-server.js';
+import { Journal } from '../journal/journal.js';
+import { RecentRing } from '../journal/recent.js';
+import { ContainerMetrics } from '../metrics/container-metrics.js';
+import { registerSelfMetrics } from '../metrics/self-metrics.js';
+import { SensorSupervisor } from '../sensor/supervisor.js';
+import { NodeContainers } from './containers-adapter.js';
+import { Enricher } from './enrich.js';
+import { filterCommands } from './filters.js';
+import { createLogger } from './logger.js';
+import { NdjsonSink } from './stdout-sink.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(here, '../../..');
+
+export function version(): string {
+  try {
+    return (JSON.parse(readFileSync(resolve(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export function defaultLoaderPath(): string {
+  return process.env.VIGIL_LOADER ?? resolve(repoRoot, 'bpf/build/vigil-loader');
+}
+
+export interface RunningNode {
+  stop(): Promise<void>;
+  address: string;
+}
+
+/** Checks what can be checked before the loader starts, so the user gets one clear line. */
+export function prerequisiteProblem(loaderPath: string): string | undefined {
+  if (!existsSync(loaderPath)) return `the BPF loader is not built at ${loaderPath} (run: npm run build)`;
+  if (!existsSync('/sys/kernel/btf/vmlinux')) return 'no BTF at /sys/kernel/btf/vmlinux: the kernel was built without CONFIG_DEBUG_INFO_BTF';
+  if (process.getuid && process.getuid() !== 0) return 'vigil node needs root (or CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN) to load eBPF programs';
+  return undefined;
+}
+
+export async function runNode(cfg: NodeConfig, onFatal: (msg: string) => void): Promise<RunningNode> {
+  const log = createLogger(cfg.log.level);
+  const loaderPath = cfg.sensor.loaderPath || defaultLoaderPath();
+  const problem = prerequisiteProblem(loaderPath);
+  if (problem) throw new Error(problem);
+
+  const registry = new Registry();
+  registry.setDefaultLabels({});
+  collectDefaultMetrics({ register: registry, prefix: 'vigil_' });
+  const containerMetrics = new ContainerMetrics(registry);
+
+  const recent = new RecentRing<VigilEvent>(cfg.api.recentEvents);
+  const journal = cfg.journal.enabled
+    ? new Journal({ dir: cfg.journal.dir, segmentBytes: cfg.journal.segmentBytes, maxBytes: cfg.journal.maxBytes, maxAgeMs: cfg.journal.maxAgeHours * 3_600_000 })
+    : undefined;
+  const stdout = cfg.stdout.events ? new NdjsonSink(process.stdout) : undefined;
+  const subscribers = new Set<(ev: VigilEvent) => void>();
+  const drops = { subscriber: 0 };
+
+  const containers = new NodeContainers({
+    node: cfg.node.name,
+    kubernetes: cfg.containers.kubernetes,
+    kubeconfig: cfg.containers.kubeconfig,
+    runtime: cfg.containers.runtime,
+    log,
+  });
+
+  const deliver = (ev: VigilEvent): void => {
+    ev.node = cfg.node.name;
+    recent.push(ev);
+    journal?.append(ev);
+    stdout?.write(ev);
+    for (const s of subscribers) s(ev);
+  };
+  const enricher = new Enricher(
+    { containerOf: (cg, pid) => containers.view(cg, pid), ancestorsOf: (pid, depth) => containers.ancestors(pid, depth) },
+    { waitMs: cfg.containers.metadataWaitMs, maxHeld: 50_000, ancestorDepth: 4 },
+    deliver,
+  );
+  containers.onChange(() => enricher.sweep());
+
+  let kernelStats: TypeStats[] = [];
+  const sensor: SensorSupervisor = new SensorSupervisor({
+    loaderPath,
+    ringbufBytes: cfg.sensor.ringbufBytes,
+    intervalMs: cfg.sensor.intervalMs,
+    filterCommands: (): string[] =>
+      filterCommands({
+        events: cfg.sensor.events,
+        openMode: cfg.sensor.openMode,
+        openPrefixes: cfg.sensor.openPrefixes,
+        openWrites: cfg.sensor.openWrites,
+        openFailed: cfg.sensor.openFailed,
+        captureEnv: cfg.sensor.captureEnv,
+        emitThreads: cfg.sensor.emitThreads,
+        wakeupBytes: cfg.sensor.wakeupBytes,
+        // Vigil never watches itself: its own file and socket activity would feed back into the stream.
+        ignoreTgids: [process.pid, ...(sensor.pid ? [sensor.pid] : [])],
+      }),
+  });
+  sensor.on('event', (ev) => {
+    containers.observe(ev);
+    enricher.push(ev);
+  });
+  sensor.on('counters', (entries) => {
+    const now = Date.now();
+    for (const c of entries) {
+      const labels = containers.labels(c.cgroup_id);
+      if (labels) containerMetrics.addKernelCounters(`cg:${c.cgroup_id}`, labels, c, now);
+    }
+  });
+  sensor.on('stats', (s) => {
+    kernelStats = s;
+  });
+  sensor.on('hello', (h) => log.info({ hooks: h.info.hooks, ncpu: h.ncpu, abi: h.abi_version }, 'sensor loaded'));
+  sensor.on('log', (l) => log[l.level === 'debug' ? 'debug' : l.level]({ loader: true }, l.text));
+  sensor.on('exit', (e) => log.warn(e, 'loader exited'));
+  sensor.on('fatal', (msg) => onFatal(msg));
+
+  registerSelfMetrics(registry, {
+    sensor: () => sensor.stats,
+    kernelStats: () => kernelStats,
+    pipelineDrops: () => ({
+      stdout: stdout?.dropped ?? 0,
+      journal: journal?.stats.dropped ?? 0,
+      subscriber: drops.subscriber,
+    }),
+    journal: () => journal?.stats,
+    containers: () => containers.countsByRuntime(),
+    build: { version: version(), abi: ABI_VERSION },
+  });
+
+  await containers.start();
+  sensor.start();
+
+  // Cgroup files are read on a timer, not per event: their values change slowly and reading is I/O.
+  const statsTimer = setInterval(async () => {
+    const now = Date.now();
+    for (const c of containers.known()) {
+      const sample = await containers.readResources(c);
+      containerMetrics.addCgroupSample(`ct:${c.id}`, containers.containerLabels(c), sample, now);
+      containerMetrics.setInfo(containers.infoLabels(c), now);
+    }
+    for (const gone of containers.takeGone()) containerMetrics.forgetSource(`ct:${gone}`);
+    containerMetrics.expire(now - cfg.containers.goneRetentionMs);
+    journal?.enforceRetention();
+  }, cfg.containers.cgroupStatsIntervalMs);
+
+  const app = createNodeApp(
+    {
+      metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
+      ready: () => (sensor.stats.up ? { ready: true } : { ready: false, reason: 'sensor not loaded yet' }),
+      containers: () => containers.describe(),
+      events: (q) => recent.query((ev) => eventMatches(ev, q), q.limit),
+      subscribe: (l) => {
+        subscribers.add(l);
+        return () => subscribers.delete(l);
+      },
+      onSubscriberDrop: () => drops.subscriber++,
+    },
+    { listen: cfg.http.listen, token: cfg.http.token },
+  );
+  const server = await listen(app, cfg.http.listen);
+  const addr = server.address();
+  const address = typeof addr === 'object' && addr ? `${addr.address}:${addr.port}` : cfg.http.listen;
+  log.info({ listen: address, auth: cfg.http.token ? 'bearer' : 'none', journal: cfg.journal.enabled ? cfg.journal.dir : 'off' }, 'vigil node serving');
+
+  return {
+    address,
+    async stop() {
+      clearInterval(statsTimer);
+      await sensor.stop();
+      enricher.flush();
+      containers.stop();
+      await new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections();
+      await journal?.close();
+    },
+  };
+}
