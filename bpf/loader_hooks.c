@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * loader_hooks.c — which program serves which kernel hook, and loading them with fallbacks.
+ *
+ * Every hook has candidates in order of preference (tp_btf, then raw_tp; tracepoints for the syscall
+ * exits). Candidates the kernel obviously lacks are skipped up front (BTF has no btf_trace_<tp>, tracefs
+ * has no event); the rest are loaded, and when the kernel rejects one — at load or at attach — that
+ * hook moves to its next candidate and the object is loaded again. An optional hook that ends up with
+ * nothing is reported, never fatal. Every hook's final state goes into HELLO.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "loader.h"
+#include "vigil_syscalls.h"
+#include "vigil.skel.h"
+
+#define MAX_CAND 2
+
+struct cand {
+	const char *prog;
+	const char *kind; /* "tp_btf", "raw_tp", "tracepoint": also what HELLO reports */
+};
+
+struct hook {
+	const char *name;  /* as reported in HELLO */
+	const char *event; /* raw tracepoint name, or "syscalls/<name>" for a tracepoint */
+	int sc_nr;         /* the syscall whose entry is recorded once this exit hook is attached; -1 */
+	bool generic_exit; /* the every-syscall exit hook, only wanted without tracefs */
+	struct cand cand[MAX_CAND];
+	/* state */
+	bool wanted;
+	int pick; /* candidate in use, -1: none */
+	bool failed[MAX_CAND];
+	char state[96];
+	struct bpf_link *link;
+};
+
+#define BTF_HOOK(n, btf, raw) { .name = n, .event = n, .sc_nr = -1, .cand = { { btf, "tp_btf" }, { raw, "raw_tp" } } }
+#define EXIT_HOOK(sc) \
+	{ .name = "sys_exit_" #sc, .event = "syscalls/sys_exit_" #sc, .sc_nr = VIGIL_NR_##sc, \
+	  .cand = { { "vigil_x_" #sc, "tracepoint" } } }
+
+static struct hook hooks[] = {
+	BTF_HOOK("sys_enter", "vigil_enter_btf", "vigil_enter_raw"),
+	BTF_HOOK("sched_switch", "vigil_sw_btf", "vigil_sw_raw"),
+	BTF_HOOK("sched_process_exec", "vigil_exec_btf", "vigil_exec_raw"),
+	BTF_HOOK("sched_process_fork", "vigil_fork_btf", "vigil_fork_raw"),
+	BTF_HOOK("sched_process_exit", "vigil_pexit_btf", "vigil_pexit_raw"),
+	BTF_HOOK("sock_send_length", "vigil_send_btf", "vigil_send_raw"),
+	BTF_HOOK("sock_recv_length", "vigil_recv_btf", "vigil_recv_raw"),
+	{ .name = "sys_exit", .event = "sys_exit", .sc_nr = -1, .generic_exit = true,
+	  .cand = { { "vigil_exit_btf", "tp_btf" }, { "vigil_exit_raw", "raw_tp" } } },
+	EXIT_HOOK(open),
+	EXIT_HOOK(creat),
+	EXIT_HOOK(openat),
+	EXIT_HOOK(openat2),
+	EXIT_HOOK(connect),
+	EXIT_HOOK(accept),
+	EXIT_HOOK(accept4),
+	EXIT_HOOK(setuid),
+	EXIT_HOOK(setgid),
+	EXIT_HOOK(setreuid),
+	EXIT_HOOK(setregid),
+	EXIT_HOOK(setresuid),
+	EXIT_HOOK(setresgid),
+	EXIT_HOOK(setfsuid),
+	EXIT_HOOK(setfsgid),
+	EXIT_HOOK(ptrace),
+	EXIT_HOOK(mount),
+	EXIT_HOOK(init_module),
+	EXIT_HOOK(finit_module),
+};
+#define NHOOKS (sizeof(hooks) / sizeof(hooks[0]))
+
+/* ---- libbpf's messages: kept quiet while probing, mined for the program that failed ---- */
+
+static bool capturing;
+static char failed_prog[64];
+static int failed_prog_err;
+static char failed_map[64];
+static int failed_map_err;
+static char last_verifier_line[160];
+
+static void remember_verifier_tail(const char *msg)
+{
+	const char *end = strstr(msg, "-- END PROG LOAD LOG --");
+	if (!end)
+		return;
+	/* the line before the END marker is the verifier's verdict, e.g. "R1 invalid mem access" */
+	const char *p = end;
+	while (p > msg && (p[-1] == '\n' || p[-1] == ' '))
+		p--;
+	const char *line_end = p;
+	while (p > msg && p[-1] != '\n')
+		p--;
+	/* skip the "processed N insns" summary to get to the reason */
+	if (strncmp(p, "processed ", 10) == 0 && p > msg) {
+		line_end = p - 1;
+		p = line_end;
+		while (p > msg && p[-1] != '\n')
+			p--;
+	}
+	size_t n = (size_t)(line_end - p);
+	if (n >= sizeof(last_verifier_line))
+		n = sizeof(last_verifier_line) - 1;
+	memcpy(last_verifier_line, p, n);
+	last_verifier_line[n] = 0;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char msg[16384];
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (capturing) {
+		char name[64];
+		int err;
+		const char *p;
+		if ((p = strstr(msg, "prog '")) && sscanf(p, "prog '%63[^']': failed to load: %d", name, &err) == 2) {
+			snprintf(failed_prog, sizeof(failed_prog), "%s", name);
+			failed_prog_err = err < 0 ? -err : err;
+		}
+		if ((p = strstr(msg, "map '")) && sscanf(p, "map '%63[^']': failed to create: %*[^(](%d)", name, &err) == 2) {
+			snprintf(failed_map, sizeof(failed_map), "%s", name);
+			failed_map_err = err < 0 ? -err : err;
+		}
+		remember_verifier_tail(msg);
+		return 0;
+	}
+	if (level == LIBBPF_WARN)
+		fprintf(stderr, "vigil-loader: libbpf: %s", msg);
+	return 0;
+}
+
+/* Warnings found while loading, sent as LOG frames once HELLO is out (HELLO is always the first frame). */
+#define MAX_WARNINGS 32
+static char warnings[MAX_WARNINGS][256];
+static int nwarnings;
+
+static void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void warn(const char *fmt, ...)
+{
+	if (nwarnings >= MAX_WARNINGS)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(warnings[nwarnings++], sizeof(warnings[0]), fmt, ap);
+	va_end(ap);
+}
+
+void hooks_warnings(void (*emit)(const char *msg))
+{
+	for (int i = 0; i < nwarnings; i++)
+		emit(warnings[i]);
+}
+
+static const char *errname(int err)
+{
+	static char buf[16];
+	const char *n = strerrorname_np(err);
+	if (n)
+		return n;
+	snprintf(buf, sizeof(buf), "E%d", err);
+	return buf;
+}
+
+/* ---- availability, decided before any load ---- */
+
+static struct btf *vmlinux_btf;
+
+static const char *tracefs_root(void)
+{
+	return access("/sys/kernel/debug/tracing/events", F_OK) == 0 ? "/sys/kernel/debug/tracing" : "/sys/kernel/tracing";
+}
+
+static bool cand_available(const struct loader *L, const struct hook *h, const struct cand *c)
+{
+	if (!c->prog)
+		return false;
+	if (strcmp(c->kind, "tracepoint") == 0) {
+		char path[256];
+		if (!L->tracefs)
+			return false;
+		snprintf(path, sizeof(path), "%s/events/%s/id", tracefs_root(), h->event);
+		return access(path, R_OK) == 0;
+	}
+	/* tp_btf and raw_tp need the tracepoint to exist; its btf_trace_ typedef says it does */
+	char tname[128];
+	snprintf(tname, sizeof(tname), "btf_trace_%s", h->event);
+	return vmlinux_btf && btf__find_by_name_kind(vmlinux_btf, tname, BTF_KIND_TYPEDEF) >= 0;
+}
+
+/* Move h to its next usable candidate after `from`; -1 when none is left. */
+static void pick_next(const struct loader *L, struct hook *h, int from)
+{
+	for (int i = from; i < MAX_CAND; i++) {
+		if (h->cand[i].prog && !h->failed[i] && cand_available(L, h, &h->cand[i])) {
+			h->pick = i;
+			return;
+		}
+	}
+	h->pick = -1;
+}
+
+static struct hook *hook_of_prog(const char *prog, int *cand_idx)
+{
+	for (size_t i = 0; i < NHOOKS; i++)
+		for (int c = 0; c < MAX_CAND; c++)
+			if (hooks[i].cand[c].prog && strncmp(hooks[i].cand[c].prog, prog, 15) == 0) {
+				*cand_idx = c;
+				return &hooks[i];
+			}
+	return NULL;
+}
+
+static void destroy_links(void)
+{
+	for (size_t i = 0; i < NHOOKS; i++) {
+		if (hooks[i].link)
+			bpf_link__destroy(hooks[i].link);
+		hooks[i].link = NULL;
+	}
+}
+
+static void set_syscall_bitmap(struct loader *L)
+{
+	bool generic = false;
+	for (size_t i = 0; i < NHOOKS; i++)
+		if (hooks[i].generic_exit && hooks[i].link)
+			generic = true;
+	for (size_t i = 0; i < NHOOKS; i++) {
+		int nr = hooks[i].sc_nr;
+		if (nr < 0 || nr >= VIGIL_SC_BITMAP_BITS)
+			continue;
+		if (hooks[i].link || generic)
+			L->skel->bss->vigil_sc_bitmap[nr / 64] |= 1ull << (nr % 64);
+	}
+}
+
+static void fail_load(const char *what)
+{
+	if (failed_map[0]) {
+		if (failed_map_err == ENOMEM)
+			fprintf(stderr, "vigil-loader: cannot create BPF map %s: out of memory (memory cgroup or RLIMIT_MEMLOCK; "
+				"try a smaller --ringbuf-bytes)\n", failed_map);
+		else
+			fprintf(stderr, "vigil-loader: cannot create BPF map %s: %s\n", failed_map, strerror(failed_map_err));
+		exit(failed_map_err == EPERM ? EXIT_PREREQ : EXIT_FATAL);
+	}
+	fprintf(stderr, "vigil-loader: %s%s%s\n", what, last_verifier_line[0] ? ": " : "", last_verifier_line);
+	exit(EXIT_FATAL);
+}
+
+int hooks_load(struct loader *L)
+{
+	libbpf_set_print(libbpf_print);
+	vmlinux_btf = btf__load_vmlinux_btf();
+
+	for (size_t i = 0; i < NHOOKS; i++) {
+		struct hook *h = &hooks[i];
+		h->wanted = h->generic_exit ? !L->tracefs : true;
+		h->pick = -1;
+		snprintf(h->state, sizeof(h->state), "unavailable");
+		if (h->wanted)
+			pick_next(L, h, 0);
+	}
+
+	for (int round = 0; round < 4 * (int)NHOOKS; round++) {
+		struct vigil_bpf *skel = vigil_bpf__open();
+		if (!skel)
+			fail_load("cannot open the embedded BPF object");
+		if (bpf_map__set_max_entries(skel->maps.vigil_events, L->ringbuf_bytes) != 0)
+			fail_load("cannot size the ring buffer");
+		struct bpf_program *prog;
+		bpf_object__for_each_program(prog, skel->obj) bpf_program__set_autoload(prog, false);
+		for (size_t i = 0; i < NHOOKS; i++) {
+			struct hook *h = &hooks[i];
+			if (h->pick < 0)
+				continue;
+			prog = bpf_object__find_program_by_name(skel->obj, h->cand[h->pick].prog);
+			if (!prog)
+				fail_load("embedded BPF object lacks a program the loader expects");
+			bpf_program__set_autoload(prog, true);
+		}
+
+		failed_prog[0] = failed_map[0] = last_verifier_line[0] = 0;
+		capturing = true;
+		int err = vigil_bpf__load(skel);
+		capturing = false;
+		if (err) {
+			int c;
+			struct hook *h = failed_prog[0] ? hook_of_prog(failed_prog, &c) : NULL;
+			vigil_bpf__destroy(skel);
+			if (!h)
+				fail_load("loading the BPF object failed");
+			h->failed[c] = true;
+			snprintf(h->state, sizeof(h->state), "failed:%s", errname(failed_prog_err));
+			warn("hook %s: %s program %s rejected at load: %s%s%s", h->name, h->cand[c].kind,
+				h->cand[c].prog, errname(failed_prog_err), last_verifier_line[0] ? ": " : "",
+				last_verifier_line);
+			pick_next(L, h, c + 1);
+			continue;
+		}
+
+		bool retry = false;
+		for (size_t i = 0; i < NHOOKS; i++) {
+			struct hook *h = &hooks[i];
+			if (h->pick < 0)
+				continue;
+			prog = bpf_object__find_program_by_name(skel->obj, h->cand[h->pick].prog);
+			h->link = bpf_program__attach(prog);
+			if (h->link) {
+				snprintf(h->state, sizeof(h->state), "%s", h->cand[h->pick].kind);
+				continue;
+			}
+			int aerr = errno ? errno : EINVAL;
+			int c = h->pick;
+			h->failed[c] = true;
+			snprintf(h->state, sizeof(h->state), "failed:%s", errname(aerr));
+			warn("hook %s: %s program %s could not attach: %s", h->name, h->cand[c].kind,
+				h->cand[c].prog, errname(aerr));
+			pick_next(L, h, c + 1);
+			if (h->pick >= 0)
+				retry = true;
+		}
+		if (retry) {
+			destroy_links();
+			vigil_bpf__destroy(skel);
+			continue;
+		}
+		L->skel = skel;
+		set_syscall_bitmap(L);
+		return 0;
+	}
+	fail_load("no working combination of BPF programs found");
+	return -1;
+}
+
+void hooks_destroy(struct loader *L)
+{
+	destroy_links();
+	if (L->skel)
+		vigil_bpf__destroy(L->skel);
+	L->skel = NULL;
+	btf__free(vmlinux_btf);
+	vmlinux_btf = NULL;
+}
+
+int hooks_json(char *buf, size_t len)
+{
+	size_t o = 0;
+	int n = snprintf(buf, len, "{");
+	if (n < 0 || (size_t)n >= len)
+		return -1;
+	o = (size_t)n;
+	bool first = true;
+	for (size_t i = 0; i < NHOOKS; i++) {
+		const struct hook *h = &hooks[i];
+		if (!h->wanted)
+			continue;
+		n = snprintf(buf + o, len - o, "%s\"%s\":\"%s\"", first ? "" : ",", h->name, h->state);
+		if (n < 0 || (size_t)n >= len - o)
+			return -1;
+		o += (size_t)n;
+		first = false;
+	}
+	n = snprintf(buf + o, len - o, "}");
+	if (n < 0 || (size_t)n >= len - o)
+		return -1;
+	return (int)(o + (size_t)n);
+}
