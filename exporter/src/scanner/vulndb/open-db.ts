@@ -53,6 +53,8 @@ export function openVulnDb(dbDir: string, opts: OpenOptions = {}): VulnDb {
   if (meta.schemaVersion !== DB_SCHEMA_VERSION)
     throw new VulnDbError(`${path}: database schema ${meta.schemaVersion}, this Vigil reads ${DB_SCHEMA_VERSION}: re-import`);
   const fd = openSync(join(path, ADVISORIES_FILE), 'r');
+  // opened now, read on first lookup: a later import may delete this generation while the handle is in use
+  let indexFd: number | undefined = openSync(join(path, INDEX_FILE), 'r');
   let closed = false;
   let index: Map<string, [number, number]> | undefined;
   const cacheMax = Math.max(0, opts.cacheEntries ?? 4096);
@@ -60,7 +62,22 @@ export function openVulnDb(dbDir: string, opts: OpenOptions = {}): VulnDb {
   let buf = Buffer.alloc(64 * 1024);
 
   const loadIndex = (): Map<string, [number, number]> => {
-    const raw = indexShape.safeParse(JSON.parse(readFileSync(join(path, INDEX_FILE), 'utf8')));
+    const ifd = indexFd;
+    if (ifd === undefined) throw new VulnDbError(`${path}: index already released`);
+    let text: string;
+    try {
+      text = readFileSync(ifd, 'utf8');
+    } finally {
+      closeSync(ifd);
+      indexFd = undefined;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      throw new VulnDbError(`${path}: corrupt ${INDEX_FILE}: ${(e as Error).message}`);
+    }
+    const raw = indexShape.safeParse(json);
     if (!raw.success || raw.data.keys.length !== raw.data.offsets.length || raw.data.keys.length !== raw.data.lengths.length)
       throw new VulnDbError(`${path}: corrupt ${INDEX_FILE}`);
     const m = new Map<string, [number, number]>();
@@ -110,6 +127,8 @@ export function openVulnDb(dbDir: string, opts: OpenOptions = {}): VulnDb {
       closed = true;
       cache.clear();
       closeSync(fd);
+      if (indexFd !== undefined) closeSync(indexFd);
+      indexFd = undefined;
     },
   };
 }
