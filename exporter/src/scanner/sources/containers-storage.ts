@@ -1,0 +1,44 @@
+// containers-storage: images in podman's local store. Rather than reading the store's own files (overlay layer
+// directories, tar-split metadata, locking rules that podman owns), the image is exported with
+// `podman image save --format oci-archive` into a private temporary directory and read as an oci-archive; close()
+// removes the export. This costs one sequential copy of the image but never touches podman's store directly.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SourceError } from './errors.js';
+import type { ImageHandle, Platform } from './image-handle.js';
+import { tarArchiveFiles } from './tar-archive.js';
+import { openLayoutImage } from './oci-layout.js';
+
+export interface ContainersStorageOptions {
+  tempDir?: string;
+  podman?: string;
+  timeoutMs?: number;
+  platform?: Platform;
+}
+
+function run(cmd: string, args: string[], timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 1024 * 1024 }, (err, _stdout, stderr) => {
+      if (!err) return resolve();
+      const message = (stderr || err.message).toString().trim().split('\n').slice(-3).join(' ');
+      reject(new SourceError(/image not known|no such image|not found/i.test(message) ? 'not-found' : 'bad-archive', `${cmd} ${args[0]} ${args[1]}: ${message}`));
+    });
+  });
+}
+
+export async function openContainersStorage(name: string, reference: string, options: ContainersStorageOptions = {}): Promise<ImageHandle> {
+  const dir = await mkdtemp(join(options.tempDir ?? tmpdir(), 'vigil-cs-'));
+  const cleanup = (): Promise<void> => rm(dir, { recursive: true, force: true });
+  try {
+    const archive = join(dir, 'image.tar');
+    await run(options.podman ?? 'podman', ['image', 'save', '--format', 'oci-archive', '-o', archive, name], options.timeoutMs ?? 10 * 60_000);
+    const files = await tarArchiveFiles(archive);
+    const handle = await openLayoutImage(files, undefined, reference, options.platform ? { platform: options.platform } : {});
+    return { ...handle, close: cleanup };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}
