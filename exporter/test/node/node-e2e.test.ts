@@ -1,0 +1,165 @@
+// End to end: the real `vigil node` (real loader, real BPF programs) watches a real podman container.
+// The exec, open and connect events must carry the container's id and image, its metrics must move, the API
+// must need its token, and stopping must leave no BPF program behind.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { VigilEvent } from '../../src/events/types.js';
+import { kernelTestSkipReason, podmanSkipReason } from '../support/privileges.js';
+import { ensureBusyboxImage, PODMAN_RUN_FLAGS, removeContainer } from '../support/podman.js';
+
+const skip = kernelTestSkipReason() ?? podmanSkipReason();
+const exporterDir = resolve(import.meta.dirname, '../..');
+const IMAGE = 'localhost/vigil-e2e:1';
+const TOKEN = 'e2e-token-7f3a';
+
+function vigilProgramIds(): number[] {
+  const out = execFileSync('bpftool', ['prog', 'show', '-j'], { encoding: 'utf8' });
+  return (JSON.parse(out) as { id: number; name?: string }[]).filter((p) => p.name?.startsWith('vigil_')).map((p) => p.id);
+}
+
+async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function metricValue(text: string, name: string, labels: Record<string, string>): number | undefined {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`)) continue;
+    const ok = Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`));
+    if (ok) return Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return undefined;
+}
+
+describe('vigil node with a real container', { skip }, () => {
+  let node: ChildProcess;
+  let base = '';
+  const events: VigilEvent[] = [];
+  let listener: Server;
+  let port = 0;
+  const name = `vigil-e2e-${process.pid}`;
+  let containerId = '';
+  let exitCode: number | null = null;
+  let resolveExit: () => void = () => undefined;
+  const exited = new Promise<void>((r) => (resolveExit = r));
+
+  before(async () => {
+    ensureBusyboxImage(IMAGE);
+    listener = createServer((s) => s.end());
+    await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
+    port = (listener.address() as { port: number }).port;
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-e2e-'));
+    writeFileSync(join(dir, 'token'), TOKEN);
+    node = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'node', '--listen', '127.0.0.1:0', '--journal-dir', join(dir, 'journal'), '--token-file', join(dir, 'token')], {
+      cwd: exporterDir,
+      env: { ...process.env, VIGIL_CONTAINERS_CGROUP_STATS_INTERVAL_MS: '500', VIGIL_LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    node.on('exit', (code) => {
+      exitCode = code;
+      resolveExit();
+    });
+    createInterface({ input: node.stdout! }).on('line', (line) => {
+      try {
+        events.push(JSON.parse(line) as VigilEvent);
+      } catch {
+        assert.fail(`stdout carried a line that is not JSON: ${line.slice(0, 200)}`);
+      }
+    });
+    const serving = new Promise<string>((resolveAddr, reject) => {
+      createInterface({ input: node.stderr! }).on('line', (line) => {
+        if (line.includes('vigil node serving')) resolveAddr((JSON.parse(line) as { listen: string }).listen);
+        if (line.startsWith('vigil:')) reject(new Error(line));
+      });
+    });
+    base = `http://${await serving}`;
+    await until('readyz', async () => ((await fetch(`${base}/readyz`)).status === 200 ? true : undefined));
+    const run = spawnSync('podman', ['run', '-d', '--name', name, ...PODMAN_RUN_FLAGS, '--network', 'host', '--label', 'team=e2e', IMAGE,
+      'sh', '-c', `cat /etc/hostname; echo hello | nc 127.0.0.1 ${port}; sleep 4`], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    containerId = run.stdout.trim().split('\n').pop()!;
+  });
+
+  after(async () => {
+    removeContainer(name);
+    listener?.close();
+    if (node && exitCode === null) node.kill('SIGKILL');
+  });
+
+  const mine = (ev: VigilEvent): boolean => ev.container?.id === containerId;
+
+  test('exec events carry the container id, image and the command line', async () => {
+    const cat = await until('exec of cat in the container', () => events.find((e) => mine(e) && e.type === 'exec' && e.proc.argv?.[0] === 'cat'));
+    assert.equal(cat.container?.runtime, 'podman');
+    assert.equal(cat.container?.image, IMAGE);
+    assert.equal(cat.container?.name, name);
+    assert.equal(cat.container?.metadata_pending, undefined, 'metadata arrived within the wait');
+    assert.deepEqual(cat.proc.argv, ['cat', '/etc/hostname']);
+    assert.equal(cat.proc.exe, '/bin/busybox', 'the exe is resolved inside the container root');
+    assert.ok(cat.type === 'exec' && cat.exec.overlay, 'the image root is overlayfs');
+    assert.ok(cat.ancestors?.some((a) => a.name === 'sh'), 'ancestry comes from the process table');
+    assert.ok(cat.pidns !== events.find((e) => e.container?.id === 'host')?.pidns, 'a container has its own pid namespace');
+  });
+
+  test('the open of /etc/hostname and the connect carry the container too', async () => {
+    const open = await until('open of /etc/hostname', () => events.find((e) => mine(e) && e.type === 'open' && e.open.path === '/etc/hostname'));
+    assert.ok(open.type === 'open' && open.open.res >= 0);
+    assert.equal(open.container?.image, IMAGE);
+    const conn = await until('connect to the listener', () => events.find((e) => mine(e) && e.type === 'connect' && e.net.remote?.port === port));
+    assert.ok(conn.type === 'connect');
+    assert.equal(conn.net.remote?.ip, '127.0.0.1');
+    assert.equal(conn.net.proto, 'tcp');
+    assert.equal(conn.proc.name, 'nc');
+  });
+
+  test('its metrics move: eBPF counters and cgroup files', async () => {
+    const labels = { container: name, namespace: '', pod: '' };
+    const text = await until('container metrics', async () => {
+      const t = await (await fetch(`${base}/metrics`)).text();
+      return (metricValue(t, 'vigil_container_execs_total', labels) ?? 0) >= 2 && metricValue(t, 'vigil_container_memory_usage_bytes', labels) !== undefined ? t : undefined;
+    });
+    assert.ok((metricValue(text, 'vigil_container_syscalls_total', labels) ?? 0) > 10);
+    assert.ok((metricValue(text, 'vigil_container_connects_total', labels) ?? 0) >= 1);
+    assert.ok((metricValue(text, 'vigil_container_file_opens_total', labels) ?? 0) >= 1);
+    assert.ok((metricValue(text, 'vigil_container_memory_usage_bytes', labels) ?? 0) > 0);
+    assert.ok((metricValue(text, 'vigil_container_cpu_usage_seconds_total', labels) ?? 0) > 0);
+    assert.equal(metricValue(text, 'vigil_container_info', { ...labels, image: IMAGE, runtime: 'podman' }), 1);
+    assert.equal(metricValue(text, 'vigil_sensor_loader_up', {}), undefined, 'no labels: matched below');
+    assert.match(text, /^vigil_sensor_loader_up 1$/m);
+    assert.match(text, /^vigil_sensor_hook_active\{hook="sys_enter",attach="tp_btf"\} 1$/m);
+    assert.doesNotMatch(text, new RegExp(containerId), 'no container id in any metric label');
+  });
+
+  test('the API needs the token and lists the container; events filter by container', async () => {
+    assert.equal((await fetch(`${base}/api/v1/containers`)).status, 401);
+    const h = { authorization: `Bearer ${TOKEN}` };
+    const list = (await (await fetch(`${base}/api/v1/containers`, { headers: h })).json()) as { containers: { id: string; image?: string; labels: Record<string, string> }[] };
+    const row = list.containers.find((c) => c.id === containerId);
+    assert.ok(row, 'the container is listed');
+    assert.equal(row.image, IMAGE);
+    assert.equal(row.labels.team, 'e2e');
+    const evs = (await (await fetch(`${base}/api/v1/events?container=${containerId.slice(0, 12)}&type=exec`, { headers: h })).json()) as { events: VigilEvent[] };
+    assert.ok(evs.events.length >= 2);
+    assert.ok(evs.events.every((e) => e.type === 'exec' && e.container?.id === containerId));
+  });
+
+  test('SIGTERM stops it cleanly and leaves no BPF program loaded', async () => {
+    assert.ok(vigilProgramIds().length > 0, 'programs are loaded while it runs');
+    node.kill('SIGTERM');
+    await exited;
+    assert.equal(exitCode, 0);
+    await until('programs unloaded', () => (vigilProgramIds().length === 0 ? true : undefined), 5000);
+  });
+});
