@@ -57,6 +57,10 @@ export async function runNode(cfg: NodeConfig, onFatal: (msg: string) => void): 
   const registry = new Registry();
   registry.setDefaultLabels({});
   collectDefaultMetrics({ register: registry, prefix: 'vigil_' });
+  // prom-client names these gauges *_total, which Prometheus conventions (and promtool) reserve for counters.
+  for (const name of ['vigil_nodejs_active_handles_total', 'vigil_nodejs_active_requests_total', 'vigil_nodejs_active_resources_total']) {
+    registry.removeSingleMetric(name);
+  }
   const containerMetrics = new ContainerMetrics(registry);
 
   const recent = new RecentRing<VigilEvent>(cfg.api.recentEvents);
