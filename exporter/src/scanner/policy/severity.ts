@@ -1,7 +1,7 @@
 // Severity order, parsing and weights shared by policies, suppressions, reports and exit codes.
 import type { Severity } from '../types.js';
 
-/** Highest first. UNKNOWN ranks just below LOW so that `--fail-on LOW` does not silently pass unrated advisories. */
+/** Highest first. UNKNOWN (an advisory nobody rated) sorts below LOW; see atLeast for how thresholds treat it. */
 export const SEVERITIES: readonly Severity[] = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN', 'NONE'];
 
 const RANK: Record<Severity, number> = { CRITICAL: 5, HIGH: 4, MEDIUM: 3, LOW: 2, UNKNOWN: 1, NONE: 0 };
@@ -22,7 +22,12 @@ export function compareSeverityDesc(a: Severity, b: Severity): number {
   return RANK[b] - RANK[a];
 }
 
+/**
+ * Whether `s` reaches `threshold`. An unrated advisory could be anything, so a LOW threshold (the "everything"
+ * setting) includes UNKNOWN; MEDIUM and above do not, or every unrated advisory would fail strict pipelines.
+ */
 export function atLeast(s: Severity, threshold: Severity): boolean {
+  if (s === 'UNKNOWN' && threshold === 'LOW') return true;
   return RANK[s] >= RANK[threshold];
 }
 

@@ -4,6 +4,7 @@
 import type { Finding, Severity } from '../types.js';
 import { isActive, isFixable } from '../policy/findings.js';
 import { compareSeverityDesc, severityRank, severityWeight, SEVERITIES } from '../policy/severity.js';
+import { compareVersions as compareByEcosystem } from '../versions/index.js';
 
 export interface RemediationGroup {
   /** What to upgrade: the source package for OS packages, else the package itself */
@@ -26,21 +27,31 @@ export type VersionComparator = (ecosystem: string, a: string, b: string) => num
 
 export interface RemediationOptions {
   /**
-   * With a comparator, all fixes for one installed package merge into one upgrade to the highest fixed version.
-   * Without one, each distinct fixed version is its own group (versions are not compared as strings: that would
-   * put 3.0.9 after 3.0.13).
+   * Orders fixed versions so that all fixes for one installed package merge into one upgrade to the highest fixed
+   * version. Defaults to the scanner's ecosystem orderings (versions/). Where it cannot order a version (unknown
+   * ecosystem, unparsable version) each distinct fixed version stays its own group: comparing as strings would
+   * put 3.0.9 after 3.0.13.
    */
   compareVersions?: VersionComparator;
 }
 
 export function remediationGroups(findings: readonly Finding[], options: RemediationOptions = {}): RemediationGroup[] {
-  const cmp = options.compareVersions;
+  const cmp = options.compareVersions ?? compareByEcosystem;
+  const orderable = (ecosystem: string, v: string): boolean => {
+    try {
+      cmp(ecosystem, v, v);
+      return true;
+    } catch {
+      return false;
+    }
+  };
   const groups = new Map<string, { g: RemediationGroup; vulns: Map<string, Severity>; pkgs: Set<string> }>();
   for (const f of findings) {
     if (!isActive(f) || !isFixable(f)) continue;
     const target = f.sourcePackage ?? f.package;
     const fixed = (f.fixedVersion ?? '').trim();
-    const key = JSON.stringify([f.ecosystem, target, f.installedVersion, cmp ? '' : fixed]);
+    const merge = orderable(f.ecosystem, fixed);
+    const key = JSON.stringify([f.ecosystem, target, f.installedVersion, merge ? '' : fixed]);
     let entry = groups.get(key);
     if (!entry) {
       entry = {
@@ -49,12 +60,8 @@ export function remediationGroups(findings: readonly Finding[], options: Remedia
         pkgs: new Set(),
       };
       groups.set(key, entry);
-    } else if (cmp) {
-      try {
-        if (cmp(f.ecosystem, fixed, entry.g.fixedVersion) > 0) entry.g.fixedVersion = fixed;
-      } catch {
-        // An unparsable version keeps the current target rather than aborting the report.
-      }
+    } else if (merge && cmp(f.ecosystem, fixed, entry.g.fixedVersion) > 0) {
+      entry.g.fixedVersion = fixed;
     }
     entry.pkgs.add(f.package);
     // One advisory on several binary packages is one fix; keep its highest severity.
