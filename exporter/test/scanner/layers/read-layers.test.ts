@@ -207,3 +207,13 @@ describe('capture rules', () => {
     assert.deepEqual(seen, [`A:${a.length}`, `B:${a.length}`]);
   });
 });
+
+describe('bounded tar headers', () => {
+  test('a pax path longer than the limit is counted and skipped', async () => {
+    const long = `${'d/'.repeat(3000)}file`;
+    const layer = await buildTar([{ name: long, content: 'x' }, { name: 'ok', content: 'y' }]);
+    const { fs, stats } = await readLayers([memoryLayer(layer)], [keepAll]);
+    assert.equal(stats.skipped['path-too-long'], 1);
+    assert.equal(fs.readFile('ok')?.toString(), 'y');
+  });
+});
