@@ -1,4 +1,6 @@
 import { test } from 'node:test';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { applySuppressions, evaluatePolicies, parseIgnoreFile, parseOpenVex } from '../../../src/scanner/policy/index.js';
 import { jsonReportSchema, toJsonReport, type ScanResult } from '../../../src/scanner/report/index.js';
@@ -70,4 +72,16 @@ test('the schema rejects drift: an unknown key or a missing one fails validation
   assert.equal(jsonReportSchema.safeParse(missing).success, false);
   report.findings[0].severity = 'SEVERE';
   assert.equal(jsonReportSchema.safeParse(report).success, false);
+});
+
+test('the example in docs/scan-policies.md is a valid report of the current schema', () => {
+  const doc = readFileSync(join(import.meta.dirname, '../../../../docs/scan-policies.md'), 'utf8');
+  const m = /<!-- json-report-example -->\s*```json\n([\s\S]*?)\n```/.exec(doc);
+  assert.ok(m?.[1], 'example block present');
+  const example = jsonReportSchema.parse(JSON.parse(m[1]));
+  assert.equal(example.schemaVersion, 1);
+  // The example is the fixture's real output, shortened: its first finding must match what the code emits now.
+  const scan = scenario();
+  const now = toJsonReport(scan, [], { now: NOW });
+  assert.deepEqual(example.findings[0], now.findings.find((f) => f.id === example.findings[0]?.id));
 });
