@@ -93,18 +93,20 @@ static int64_t realtime_offset_ns(void)
 
 static void build_hello_json(struct loader *L)
 {
-	char hooks[4096], kernel[256] = "unknown", machine[128] = "unknown";
+	char hooks[4096], ids[1024], kernel[256] = "unknown", machine[128] = "unknown";
 	struct utsname u;
 	if (hooks_json(hooks, sizeof(hooks)) < 0)
 		snprintf(hooks, sizeof(hooks), "{}");
+	if (hooks_prog_ids_json(ids, sizeof(ids)) < 0)
+		snprintf(ids, sizeof(ids), "[]");
 	if (uname(&u) == 0) {
 		json_escape(kernel, sizeof(kernel), u.release);
 		json_escape(machine, sizeof(machine), u.machine);
 	}
 	snprintf(L->hello_json, sizeof(L->hello_json),
 		 "{\"hooks\":%s,\"ringbuf_bytes\":%u,\"loader_pid\":%d,\"kernel\":\"%s\",\"arch\":\"%s\",\"btf\":true,"
-		 "\"tracefs\":%s,\"interval_ms\":%u}",
-		 hooks, L->ringbuf_bytes, (int)getpid(), kernel, machine, L->tracefs ? "true" : "false", L->interval_ms);
+		 "\"tracefs\":%s,\"interval_ms\":%u,\"prog_ids\":%s}",
+		 hooks, L->ringbuf_bytes, (int)getpid(), kernel, machine, L->tracefs ? "true" : "false", L->interval_ms, ids);
 }
 
 static void send_hello(struct loader *L)

@@ -41,6 +41,7 @@ bool prereq_tracefs(char *why, size_t why_len);
 int hooks_load(struct loader *L);  /* open, choose programs, load, attach; fills hello_json's hooks */
 void hooks_destroy(struct loader *L);
 int hooks_json(char *buf, size_t len); /* {"name":"state",...} */
+int hooks_prog_ids_json(char *buf, size_t len); /* [id,...] of the attached programs */
 void hooks_warnings(void (*emit)(const char *msg)); /* what went wrong while loading, one line each */
 
 /* loader_output.c: length-prefixed frames on stdout, buffered. */

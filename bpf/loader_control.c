@@ -278,6 +278,17 @@ void control_line(struct loader *L, const char *raw, size_t len)
 	run_command(L, line);
 }
 
+/* Answered once per overlong line, quoting its start. */
+static void reply_overlong(const char *start)
+{
+	char head[64];
+	snprintf(head, sizeof(head), "%.40s...", start);
+	for (char *p = head; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	reply_error(head, "line longer than 4096 bytes");
+}
+
 static char in_buf[LINE_MAX_BYTES * 2];
 static size_t in_len;
 static bool in_overlong; /* dropping the rest of a line that was too long */
@@ -295,11 +306,12 @@ int control_read(struct loader *L, int fd)
 	for (size_t i = 0; i < in_len; i++) {
 		if (in_buf[i] != '\n')
 			continue;
-		if (in_overlong) {
+		if (in_overlong)
 			in_overlong = false;
-		} else {
+		else if (i - start > LINE_MAX_BYTES + 1) /* + 1: a trailing '\r' is allowed */
+			reply_overlong(in_buf + start);
+		else
 			control_line(L, in_buf + start, i - start);
-		}
 		start = i + 1;
 		if (L->quit)
 			break;
@@ -308,14 +320,8 @@ int control_read(struct loader *L, int fd)
 	in_len -= start;
 	if (in_len > LINE_MAX_BYTES) {
 		/* no newline within the limit: answer once, then skip to the next newline */
-		if (!in_overlong) {
-			char head[64];
-			snprintf(head, sizeof(head), "%.40s...", in_buf);
-			for (char *p = head; *p; p++)
-				if ((unsigned char)*p < 0x20 || *p == 0x7f)
-					*p = '?';
-			reply_error(head, "line longer than 4096 bytes");
-		}
+		if (!in_overlong)
+			reply_overlong(in_buf);
 		in_overlong = true;
 		in_len = 0;
 	}

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
@@ -177,6 +178,7 @@ static const char *errname(int err)
 /* ---- availability, decided before any load ---- */
 
 static struct btf *vmlinux_btf;
+static struct bpf_object *L_obj; /* the loaded object, for hooks_prog_ids_json() */
 
 static const char *tracefs_root(void)
 {
@@ -339,6 +341,7 @@ int hooks_load(struct loader *L)
 			continue;
 		}
 		L->skel = skel;
+		L_obj = skel->obj;
 		set_syscall_bitmap(L);
 		return 0;
 	}
@@ -352,8 +355,40 @@ void hooks_destroy(struct loader *L)
 	if (L->skel)
 		vigil_bpf__destroy(L->skel);
 	L->skel = NULL;
+	L_obj = NULL;
 	btf__free(vmlinux_btf);
 	vmlinux_btf = NULL;
+}
+
+/* [id,...] of the programs attached, so that they can be found with bpftool (and checked gone). */
+int hooks_prog_ids_json(char *buf, size_t len)
+{
+	size_t o = 0;
+	int n = snprintf(buf, len, "[");
+	if (n < 0 || (size_t)n >= len)
+		return -1;
+	o = (size_t)n;
+	bool first = true;
+	for (size_t i = 0; i < NHOOKS; i++) {
+		const struct hook *h = &hooks[i];
+		if (!h->link || h->pick < 0)
+			continue;
+		struct bpf_program *prog = bpf_object__find_program_by_name(L_obj, h->cand[h->pick].prog);
+		struct bpf_prog_info info;
+		__u32 ilen = sizeof(info);
+		memset(&info, 0, sizeof(info));
+		if (!prog || bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &ilen) != 0)
+			continue;
+		n = snprintf(buf + o, len - o, "%s%u", first ? "" : ",", info.id);
+		if (n < 0 || (size_t)n >= len - o)
+			return -1;
+		o += (size_t)n;
+		first = false;
+	}
+	n = snprintf(buf + o, len - o, "]");
+	if (n < 0 || (size_t)n >= len - o)
+		return -1;
+	return (int)(o + (size_t)n);
 }
 
 int hooks_json(char *buf, size_t len)
