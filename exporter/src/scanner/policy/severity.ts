@@ -9,17 +9,19 @@ const RANK: Record<Severity, number> = { CRITICAL: 5, HIGH: 4, MEDIUM: 3, LOW: 2
 /** Remediation weights: one critical outweighs several highs, so upgrades that remove criticals sort first. */
 const WEIGHT: Record<Severity, number> = { CRITICAL: 16, HIGH: 8, MEDIUM: 4, LOW: 2, UNKNOWN: 1, NONE: 0 };
 
+// Findings come from a database built from outside data: a severity outside the union ranks as UNKNOWN
+// rather than turning comparisons into NaN.
 export function severityRank(s: Severity): number {
-  return RANK[s];
+  return RANK[s] ?? RANK.UNKNOWN;
 }
 
 export function severityWeight(s: Severity): number {
-  return WEIGHT[s];
+  return WEIGHT[s] ?? WEIGHT.UNKNOWN;
 }
 
 /** Sort comparator: most severe first. */
 export function compareSeverityDesc(a: Severity, b: Severity): number {
-  return RANK[b] - RANK[a];
+  return severityRank(b) - severityRank(a);
 }
 
 /**
@@ -27,8 +29,8 @@ export function compareSeverityDesc(a: Severity, b: Severity): number {
  * setting) includes UNKNOWN; MEDIUM and above do not, or every unrated advisory would fail strict pipelines.
  */
 export function atLeast(s: Severity, threshold: Severity): boolean {
-  if (s === 'UNKNOWN' && threshold === 'LOW') return true;
-  return RANK[s] >= RANK[threshold];
+  if (severityRank(s) === RANK.UNKNOWN && threshold === 'LOW') return true;
+  return severityRank(s) >= severityRank(threshold);
 }
 
 export function isSeverity(value: unknown): value is Severity {

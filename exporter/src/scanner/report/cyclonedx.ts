@@ -194,12 +194,13 @@ export function toCycloneDx(result: ScanResult, options: CycloneDxOptions = {}):
   };
   const byPurl = new Map<string, CDX.Models.Component[]>();
   const componentFor = new Map<string, CDX.Models.Component>();
-  const addComponent = (p: InstalledPackage): CDX.Models.Component => {
+  const addComponent = (p: InstalledPackage, catalogued = true): CDX.Models.Component => {
     const { group, name } = splitName(p);
     const c = new Models.Component(Enums.ComponentType.Library, name, { bomRef: uniqueRef(p.purl || `${p.kind}:${p.name}@${p.version}`), version: p.version, licenses: licensesOf(p) });
     if (group) c.group = group;
     if (p.purl) c.purl = p.purl;
-    c.properties.add(new Models.Property('vigil:package:kind', p.kind));
+    if (catalogued) c.properties.add(new Models.Property('vigil:package:kind', p.kind));
+    else c.properties.add(new Models.Property('vigil:package:catalogued', 'false'));
     c.properties.add(new Models.Property('vigil:package:ecosystem', p.ecosystem));
     if (p.layer) c.properties.add(new Models.Property('vigil:layer', p.layer));
     const idx = layerIndex.get(p.layer);
@@ -222,7 +223,8 @@ export function toCycloneDx(result: ScanResult, options: CycloneDxOptions = {}):
     componentFor.get(`${f.purl}\u0000${f.layer}`) ??
     byPurl.get(f.purl)?.[0] ??
     // The matcher reported a package the catalogue does not list: describe it from the finding.
-    addComponent({ kind: 'dpkg', name: f.package, version: f.installedVersion, ecosystem: f.ecosystem, purl: f.purl, layer: f.layer, foundIn: '' });
+    // (`kind` is unknown then and left out.)
+    addComponent({ kind: 'dpkg', name: f.package, version: f.installedVersion, ecosystem: f.ecosystem, purl: f.purl, layer: f.layer, foundIn: '' }, false);
 
   // One vulnerability entry per advisory, fix and suppression: CycloneDX keeps analysis and recommendation per entry.
   const groups = new Map<string, { f: Finding; refs: Set<CDX.Models.Component>; packages: string[] }>();

@@ -144,6 +144,22 @@ describe('ignore file', () => {
     assert.deepEqual(msgs, ['2:5 missing required field "reason"', '6:14 not a real calendar date', '10:5 unknown field "packge"', '14:5 missing required field "expires"']);
   });
 
+  test('large ignore lists stay fast: 20000 entries against 5000 findings', () => {
+    const lines = ['ignore:'];
+    for (let i = 0; i < 20000; i++) lines.push(`  - {id: CVE-2031-${i}, package: p${i}, reason: bulk, expires: ${i % 2 ? '2027-01-01' : '2025-01-01'}}`);
+    const base = byKey(debianFindings(), 'CVE-2023-5678');
+    const findings = Array.from({ length: 5000 }, (_, i) => ({ ...base, id: `CVE-2031-${i * 4}`, aliases: [`GHSA-x-${i}`], package: `p${i * 4}` }));
+    const t0 = performance.now();
+    const entries = parseIgnoreFile(lines.join('\n'), 'bulk.yaml').entries;
+    const out = applySuppressions(findings, { ignore: entries, image: IMAGE, now: NOW });
+    const ms = performance.now() - t0;
+    // Even ids expire in 2025: i*4 is always even, so every finding matches an expired entry only.
+    assert.equal(out.summary.ignored, 0);
+    assert.equal(out.summary.expired.length, 10000);
+    assert.equal(out.summary.expired.filter((e) => e.matched === 1).length, 5000);
+    assert.ok(ms < 5000, `took ${ms.toFixed(0)} ms`);
+  });
+
   test('a bare list is accepted, and a wrong top level is rejected', () => {
     assert.equal(parseIgnoreFile('- {id: X-1, reason: r, expires: 2030-01-01}\n', 'l.yaml').entries.length, 1);
     assert.throws(() => parseIgnoreFile('ignore: nope\n', 'x.yaml'), (e: unknown) => e instanceof SourceFileError && e.issues[0]?.line === 1);

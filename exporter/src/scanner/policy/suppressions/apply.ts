@@ -101,10 +101,30 @@ function vexReason(st: VexStatement): string {
   return parts.join(': ');
 }
 
+/** Entries by upper-cased id, in file order, so a finding only looks at entries naming one of its ids. */
+function indexEntries(entries: readonly IgnoreEntry[]): Map<string, IgnoreEntry[]> {
+  const index = new Map<string, IgnoreEntry[]>();
+  for (const e of entries) {
+    const key = e.id.toUpperCase();
+    const list = index.get(key);
+    if (list) list.push(e);
+    else index.set(key, [e]);
+  }
+  return index;
+}
+
+function candidates(index: Map<string, IgnoreEntry[]>, ids: Set<string>, order: Map<IgnoreEntry, number>): IgnoreEntry[] {
+  const out = new Set<IgnoreEntry>();
+  for (const id of ids) for (const e of index.get(id) ?? []) out.add(e);
+  return [...out].sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
+}
+
 export function applySuppressions(findings: readonly Finding[], input: SuppressionInput): SuppressionOutcome {
   const ignore = input.ignore ?? [];
-  const active = ignore.filter((e) => ignoreEntryActive(e, input.now));
+  const order = new Map(ignore.map((e, i) => [e, i] as const));
   const expired = ignore.filter((e) => !ignoreEntryActive(e, input.now));
+  const activeIndex = indexEntries(ignore.filter((e) => ignoreEntryActive(e, input.now)));
+  const expiredIndex = indexEntries(expired);
   const expiredMatches = new Map<IgnoreEntry, number>();
   const index = indexStatements(input.vex ?? []);
   let ignored = 0;
@@ -112,7 +132,7 @@ export function applySuppressions(findings: readonly Finding[], input: Suppressi
 
   const out = findings.map((f): Finding => {
     const ids = findingIds(f);
-    for (const e of expired) if (ignoreMatches(e, f, ids, input.image)) expiredMatches.set(e, (expiredMatches.get(e) ?? 0) + 1);
+    for (const e of candidates(expiredIndex, ids, order)) if (ignoreMatches(e, f, ids, input.image)) expiredMatches.set(e, (expiredMatches.get(e) ?? 0) + 1);
     // A suppression set upstream (another run, the service's store) is kept as it is.
     if (f.suppressed) return f;
 
@@ -123,7 +143,8 @@ export function applySuppressions(findings: readonly Finding[], input: Suppressi
       if (decided.st.justification) suppressed.justification = decided.st.justification;
       return { ...f, suppressed };
     }
-    const entry = active.find((e) => ignoreMatches(e, f, ids, input.image));
+    // The first matching entry in file order decides, as a reader of the file would expect.
+    const entry = candidates(activeIndex, ids, order).find((e) => ignoreMatches(e, f, ids, input.image));
     if (entry) {
       ignored++;
       return { ...f, suppressed: { by: `ignore:${entry.source}`, reason: entry.reason, expires: entry.expires, kind: 'ignore' } };
