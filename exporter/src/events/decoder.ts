@@ -12,6 +12,7 @@ import {
   type EventType,
   type LoaderHello,
   type LoaderLog,
+  type ExecArgs,
   type NetArgs,
   type ProcessInfo,
   type TypeStats,
@@ -46,14 +47,34 @@ const hex64 = (b: Buffer, at: number): string => {
 const idOrUnset = (v: number): number => (v === 0xffffffff ? -1 : v);
 
 function comm(b: Buffer, at: number): string {
-  const end = b.indexOf(0, at);
-  return b.toString('utf8', at, end < 0 || end > at + 16 ? at + 16 : end);
+  let end = at;
+  while (end < at + 16 && b[end] !== 0) end++;
+  return b.toString('utf8', at, end);
 }
 
+const flagNameCache = new Map<number, string[]>();
+function cachedFlagNames(flags: number): string[] {
+  let names = flagNameCache.get(flags);
+  if (!names) {
+    names = openFlagNames(flags);
+    if (flagNameCache.size < 4096) flagNameCache.set(flags, names);
+  }
+  // A copy, so a consumer that edits one event's list cannot change the next one's.
+  return names.slice();
+}
+
+// Formatting a Date for every event is the decoder's single largest cost; events arrive in time order, so the
+// "YYYY-MM-DDTHH:MM:SS." part is cached per second and only the fraction is formatted.
+let isoSecond = NaN;
+let isoPrefix = '';
 export function isoMicros(tsMs: number): string {
-  const ms = Math.floor(tsMs);
-  const micros = Math.min(999, Math.floor((tsMs - ms) * 1000));
-  return `${new Date(ms).toISOString().slice(0, 23)}${String(micros).padStart(3, '0')}Z`;
+  const sec = Math.floor(tsMs / 1000);
+  if (sec !== isoSecond) {
+    isoSecond = sec;
+    isoPrefix = new Date(sec * 1000).toISOString().slice(0, 20);
+  }
+  const micros = Math.min(999_999, Math.floor((tsMs - sec * 1000) * 1000));
+  return `${isoPrefix}${String(micros).padStart(6, '0')}Z`;
 }
 
 function splitNul(s: string): string[] {
@@ -73,6 +94,14 @@ function strings(b: Buffer, start: number, fixed: number, end: number, lens: num
     at += len;
   }
   return out;
+}
+
+type Common = Omit<VigilEvent, 'type'> & { type: EventType };
+
+/** Completes the common part with the type's own key; the shape of each event type stays fixed. */
+function withArgs(common: Common, key: string, args: object): VigilEvent {
+  (common as unknown as Record<string, unknown>)[key] = args;
+  return common as unknown as VigilEvent;
 }
 
 /** Decodes the record in b[start, end). */
@@ -95,7 +124,9 @@ export function decodeRecord(b: Buffer, start: number, end: number, clock: Clock
     uid: b.readUInt32LE(start + H.uid.offset),
     gid: b.readUInt32LE(start + H.gid.offset),
   };
-  const common = {
+  // One object literal with a fixed shape (no spreads): V8 keeps it fast, and this runs for every event.
+  const common: Common = {
+    type: name,
     time: isoMicros(ts),
     ts,
     cpu: b.readUInt32LE(start + H.cpu.offset),
@@ -103,8 +134,8 @@ export function decodeRecord(b: Buffer, start: number, end: number, clock: Clock
     mntns: b.readUInt32LE(start + H.mntns.offset),
     pidns: b.readUInt32LE(start + H.pidns.offset),
     proc,
-    ...((b.readUInt32LE(start + H.flags.offset) & C.VIGIL_F_TRUNCATED) !== 0 ? { truncated: true } : {}),
   };
+  if ((b.readUInt32LE(start + H.flags.offset) & C.VIGIL_F_TRUNCATED) !== 0) common.truncated = true;
   const bad = (reason: MalformedReason): DecodeResult => ({ kind: 'malformed', reason, type });
 
   switch (type) {
@@ -130,10 +161,7 @@ export function decodeRecord(b: Buffer, start: number, end: number, clock: Clock
       proc.start_ns = u64(b, start + F.start_ns.offset);
       return {
         kind: 'event',
-        event: {
-          ...common,
-          type: 'exec',
-          exec: {
+        event: withArgs(common, 'exec', {
             filename,
             upper_layer: (flags & C.VIGIL_EXEC_UPPER_LAYER) !== 0,
             memfd: (flags & C.VIGIL_EXEC_MEMFD) !== 0,
@@ -141,8 +169,7 @@ export function decodeRecord(b: Buffer, start: number, end: number, clock: Clock
             cap_effective: hex64(b, start + F.cap_effective.offset),
             cap_permitted: hex64(b, start + F.cap_permitted.offset),
             ...(envRaw.length > 0 ? { env: splitNul(envRaw) } : {}),
-          },
-        },
+          } as ExecArgs),
       };
     }
     case C.VIGIL_EV_FORK: {
@@ -151,15 +178,11 @@ export function decodeRecord(b: Buffer, start: number, end: number, clock: Clock
       const F = S.fields;
       return {
         kind: 'event',
-        event: {
-          ...common,
-          type: 'fork',
-          fork: {
+        event: withArgs(common, 'fork', {
             child_pid: b.readUInt32LE(start + F.child_pid.offset),
             child_tid: b.readUInt32LE(start + F.child_tid.offset),
             thread: b.readUInt32LE(start + F.clone_flags_thread.offset) !== 0,
-          },
-        },
+          }),
       };
     }
     case C.VIGIL_EV_EXIT: {
@@ -168,15 +191,11 @@ export function decodeRecord(b: Buffer, start: number, end: number, clock: Clock
       const F = S.fields;
       return {
         kind: 'event',
-        event: {
-          ...common,
-          type: 'exit',
-          exit: {
+        event: withArgs(common, 'exit', {
             code: b.readUInt32LE(start + F.exit_code.offset),
             signal: b.readUInt32LE(start + F.signal.offset),
             core_dumped: b.readUInt32LE(start + F.core_dumped.offset) !== 0,
-          },
-        },
+          }),
       };
     }
     case C.VIGIL_EV_OPEN: {
@@ -189,28 +208,24 @@ export function decodeRecord(b: Buffer, start: number, end: number, clock: Clock
       const flags = b.readUInt32LE(start + F.flags.offset);
       return {
         kind: 'event',
-        event: {
-          ...common,
-          type: 'open',
-          open: {
+        event: withArgs(common, 'open', {
             syscall: sc === C.VIGIL_OPEN_OPEN ? 'open' : sc === C.VIGIL_OPEN_OPENAT2 ? 'openat2' : sc === C.VIGIL_OPEN_CREAT ? 'creat' : 'openat',
             path: str[0] ?? '',
             res: s64(b, start + F.res.offset),
             flags,
-            flag_names: openFlagNames(flags),
+            flag_names: cachedFlagNames(flags),
             mode: b.readUInt32LE(start + F.mode.offset),
             file_type: fileTypeOf(b.readUInt32LE(start + F.i_mode.offset)),
             dev: u64(b, start + F.dev.offset),
             ino: u64(b, start + F.ino.offset),
-          },
-        },
+          }),
       };
     }
     case C.VIGIL_EV_CONNECT:
     case C.VIGIL_EV_ACCEPT: {
       const net = decodeSock(b, start, end);
       if (!net) return bad(len < STRUCTS.vigil_sock.size ? 'short' : 'string_overflow');
-      return { kind: 'event', event: type === C.VIGIL_EV_CONNECT ? { ...common, type: 'connect', net } : { ...common, type: 'accept', net } };
+      return { kind: 'event', event: withArgs(common, 'net', net) };
     }
     case C.VIGIL_EV_SETID: {
       const S = STRUCTS.vigil_setid;
@@ -224,11 +239,7 @@ export function decodeRecord(b: Buffer, start: number, end: number, clock: Clock
       const ids = [F.id0, F.id1, F.id2].slice(0, argc).map((f) => idOrUnset(b.readUInt32LE(start + f.offset)));
       return {
         kind: 'event',
-        event: {
-          ...common,
-          type: 'setid',
-          setid: { syscall, res: s64(b, start + F.res.offset), ids, euid_before: b.readUInt32LE(start + F.euid_before.offset) },
-        },
+        event: withArgs(common, 'setid', { syscall, res: s64(b, start + F.res.offset), ids, euid_before: b.readUInt32LE(start + F.euid_before.offset) }),
       };
     }
     case C.VIGIL_EV_PTRACE: {
@@ -238,16 +249,12 @@ export function decodeRecord(b: Buffer, start: number, end: number, clock: Clock
       const request = u64(b, start + F.request.offset);
       return {
         kind: 'event',
-        event: {
-          ...common,
-          type: 'ptrace',
-          ptrace: {
+        event: withArgs(common, 'ptrace', {
             res: s64(b, start + F.res.offset),
             request,
             request_name: ptraceRequestName(request),
             target_pid: b.readUInt32LE(start + F.target_pid.offset),
-          },
-        },
+          }),
       };
     }
     case C.VIGIL_EV_MOUNT: {
@@ -260,7 +267,7 @@ export function decodeRecord(b: Buffer, start: number, end: number, clock: Clock
       const [source = '', target = '', fstype = ''] = str;
       return {
         kind: 'event',
-        event: { ...common, type: 'mount', mount: { res: s64(b, start + F.res.offset), source, target, fstype, flags: u64(b, start + F.flags.offset) } },
+        event: withArgs(common, 'mount', { res: s64(b, start + F.res.offset), source, target, fstype, flags: u64(b, start + F.flags.offset) }),
       };
     }
     case C.VIGIL_EV_MODULE: {
@@ -271,16 +278,12 @@ export function decodeRecord(b: Buffer, start: number, end: number, clock: Clock
       if (!str) return bad('string_overflow');
       return {
         kind: 'event',
-        event: {
-          ...common,
-          type: 'module',
-          module: {
+        event: withArgs(common, 'module', {
             syscall: b.readUInt32LE(start + F.syscall.offset) === C.VIGIL_MODULE_INIT ? 'init_module' : 'finit_module',
             res: s64(b, start + F.res.offset),
             fd: idOrUnset(b.readUInt32LE(start + F.fd.offset)),
             args: str[0] ?? '',
-          },
-        },
+          }),
       };
     }
     default:

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Syscall overhead of the Vigil sensor, measured against no sensor and against bpftrace as a peer.
+#
+#   sudo bench/syscall/run.sh [--rounds N] [--getppid N] [--openat N] [--no-bpftrace]
+#
+# Per round, in an order that rotates each round (so that drift on a shared machine hits every config):
+#   detached   nothing attached
+#   vigil      bpf/build/vigil-loader with its default configuration (every event type, every open),
+#              its stdout drained to /dev/null, its stdin held open
+#   bpftrace   bpftrace -e 'tracepoint:raw_syscalls:sys_enter { @[cgroup] = count(); }'
+# each config runs bpf/build/syscall-loop: N getppid() calls and N openat()+close() pairs, printing ns per
+# call. The report is the median over rounds and the added cost: median(config) - median(detached).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+rounds=7
+n_getppid=2000000
+n_openat=200000
+use_bpftrace=1
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--rounds) rounds=$2; shift 2 ;;
+	--getppid) n_getppid=$2; shift 2 ;;
+	--openat) n_openat=$2; shift 2 ;;
+	--no-bpftrace) use_bpftrace=0; shift ;;
+	*) echo "usage: $0 [--rounds N] [--getppid N] [--openat N] [--no-bpftrace]" >&2; exit 2 ;;
+	esac
+done
+[ "$rounds" -ge 1 ] 2>/dev/null || { echo "run.sh: --rounds must be a positive number" >&2; exit 2; }
+[ "$(id -u)" = 0 ] || { echo "run.sh: must run as root (loads BPF programs)" >&2; exit 2; }
+if [ "$use_bpftrace" = 1 ] && ! command -v bpftrace >/dev/null; then
+	echo "run.sh: bpftrace not installed (apt-get install bpftrace); running without the peer" >&2
+	use_bpftrace=0
+fi
+
+make -s -C "$repo/bpf" >/dev/null
+loader=$repo/bpf/build/vigil-loader
+loop=$repo/bpf/build/syscall-loop
+tmp=$(mktemp -d /tmp/vigil-bench.XXXXXX)
+ctl_fd=
+bt_pid=
+cleanup() {
+	[ -n "$ctl_fd" ] && exec 3>&- || true
+	[ -n "$bt_pid" ] && kill -INT "$bt_pid" 2>/dev/null || true
+	wait 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+wait_for() { # file, pattern/bytes check command, what
+	local i
+	for i in $(seq 1 200); do
+		if eval "$2"; then return 0; fi
+		sleep 0.05
+	done
+	echo "run.sh: $3 did not become ready" >&2
+	exit 1
+}
+
+start_vigil() {
+	rm -f "$tmp/ctl" "$tmp/ready"
+	mkfifo "$tmp/ctl"
+	# stdout: the first 4 bytes (HELLO's length) mark readiness, the rest is drained
+	"$loader" <"$tmp/ctl" 2>"$tmp/loader.err" | { head -c 4 >"$tmp/ready"; cat >/dev/null; } &
+	exec 3>"$tmp/ctl"
+	ctl_fd=3
+	wait_for "$tmp/ready" '[ "$(stat -c %s "$tmp/ready" 2>/dev/null || echo 0)" -ge 4 ]' vigil-loader
+}
+stop_vigil() {
+	echo quit >&3
+	exec 3>&-
+	ctl_fd=
+	wait
+}
+start_bpftrace() {
+	bpftrace -e 'tracepoint:raw_syscalls:sys_enter { @[cgroup] = count(); }' >"$tmp/bt.out" 2>&1 &
+	bt_pid=$!
+	wait_for "$tmp/bt.out" 'grep -q "Attaching" "$tmp/bt.out"' bpftrace
+	sleep 0.2 # "Attaching" is printed just before the probe is live
+}
+stop_bpftrace() {
+	kill -INT "$bt_pid"
+	wait "$bt_pid" || true
+	bt_pid=
+}
+
+configs=(detached vigil)
+[ "$use_bpftrace" = 1 ] && configs+=(bpftrace)
+declare -A getppid_ns openat_ns
+
+measure() { # config
+	local g o
+	g=$("$loop" getppid "$n_getppid" | awk '{print $2}')
+	o=$("$loop" openat "$n_openat" | awk '{print $2}')
+	getppid_ns[$1]+="$g "
+	openat_ns[$1]+="$o "
+}
+
+for ((r = 0; r < rounds; r++)); do
+	n=${#configs[@]}
+	for ((k = 0; k < n; k++)); do
+		c=${configs[$(((k + r) % n))]}
+		case "$c" in
+		detached) measure detached ;;
+		vigil) start_vigil; measure vigil; stop_vigil ;;
+		bpftrace) start_bpftrace; measure bpftrace; stop_bpftrace ;;
+		esac
+	done
+	printf 'round %d/%d done\n' $((r + 1)) "$rounds" >&2
+done
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {if (NR % 2) printf "%.1f", a[(NR+1)/2]; else printf "%.1f", (a[NR/2]+a[NR/2+1])/2}'; }
+
+echo "Syscall overhead: $rounds interleaved rounds (order rotated per round), median ns per call"
+echo "  getppid x $n_getppid, openat+close of /etc/hostname x $n_openat; $(nproc) CPUs, kernel $(uname -r)"
+echo "  vigil = vigil-loader default config (all event types, every open emitted), stdout drained to /dev/null"
+[ "$use_bpftrace" = 1 ] && echo "  bpftrace = tracepoint:raw_syscalls:sys_enter { @[cgroup] = count(); }"
+printf '%-10s %12s %14s   %s\n' config getppid openat+close "samples (getppid | openat)"
+declare -A med_g med_o
+for c in "${configs[@]}"; do
+	med_g[$c]=$(echo "${getppid_ns[$c]}" | median)
+	med_o[$c]=$(echo "${openat_ns[$c]}" | median)
+	printf '%-10s %12s %14s   %s| %s\n' "$c" "${med_g[$c]}" "${med_o[$c]}" "${getppid_ns[$c]}" "${openat_ns[$c]}"
+done
+echo "Added per call (median config - median detached):"
+for c in "${configs[@]}"; do
+	[ "$c" = detached ] && continue
+	awk -v c="$c" -v g="${med_g[$c]}" -v g0="${med_g[detached]}" -v o="${med_o[$c]}" -v o0="${med_o[detached]}" \
+		'BEGIN { printf "%-10s %+12.1f %+14.1f\n", c, g - g0, o - o0 }'
+done
