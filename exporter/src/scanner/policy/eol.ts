@@ -31,7 +31,11 @@ export function lookupEol(os: OsInfo): EolLookup {
   const codename = os.codename?.trim().toLowerCase();
 
   // debian_version on testing/unstable reads "trixie/sid"; os-release there has no VERSION_ID at all.
-  const rollingHit = distro.rolling.find((r) => version === r || version.endsWith(`/${r}`) || codename === r);
+  // Alpine edge reports a pre-release VERSION_ID ("3.22.0_alpha20250108") and says "edge" only in PRETTY_NAME.
+  const pretty = os.prettyName?.toLowerCase() ?? '';
+  const rollingHit = distro.rolling.find(
+    (r) => version === r || version.endsWith(`/${r}`) || codename === r || new RegExp(`(^|[\\s/(])${r}($|[\\s/)])`).test(pretty),
+  );
   if (rollingHit) return { kind: 'rolling', distro, name: rollingHit };
 
   const release = distro.releaseOf(version);

@@ -114,6 +114,8 @@ table('os-end-of-life', [
   { name: 'Alpine 3.21.3', scan: withImage({ os: os('alpine', '3.21.3') }), violated: false, details: ['2026-11-01'] },
   { name: 'Alpine 3.20 warning', scan: withImage({ os: os('alpine', '3.20.1') }), violated: false, details: ['reaches end of life in 31 days'] },
   { name: 'Alpine edge', scan: withImage({ os: { id: 'alpine', versionId: '3.22_alpha20250108', codename: 'edge', source: 'etc/os-release' } }), violated: false, details: ['rolling'] },
+  { name: 'Alpine edge as the catalog reports it', scan: withImage({ os: { id: 'alpine', versionId: '3.22.0_alpha20250108', prettyName: 'Alpine Linux edge', source: 'etc/os-release' } }), violated: false, details: ['Alpine Linux edge is a rolling branch'] },
+  { name: 'Debian sid as the catalog reports it', scan: withImage({ os: { id: 'debian', versionId: '13', codename: 'trixie', prettyName: 'Debian GNU/Linux trixie/sid', source: 'etc/os-release' } }), violated: false, details: ['Debian sid is a rolling branch'] },
   { name: 'RHEL 7.9', scan: withImage({ os: os('rhel', '7.9') }), violated: true, details: ['Red Hat Enterprise Linux 7'] },
   { name: 'RHEL 9.4', scan: withImage({ os: os('rhel', '9.4') }), violated: false, details: ['2032-05-31'] },
   { name: 'Rocky 8.9', scan: withImage({ os: os('rocky', '8.9') }), violated: false, details: ['Rocky Linux 8 is supported until 2029-05-31'] },
