@@ -171,6 +171,9 @@ describe('hostile layers', () => {
     // A frame header claiming a 2 GiB window (Window_Descriptor exponent 21).
     const evil = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 21 << 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
     await assert.rejects(readLayers([memoryLayer(evil, 'evil-zstd')], []), (err: unknown) => err instanceof LayerError && err.code === 'zstd-window-too-large');
+    const z = zstd(await buildTar([{ name: 'big', content: Buffer.from(Array.from({ length: 300_000 }, (_, i) => i % 251)) }]));
+    await assert.rejects(readLayers([memoryLayer(z.subarray(0, z.length >> 1), 'cut-zstd')], []), (err: unknown) => err instanceof LayerError && err.code === 'layer-truncated' && /cut-zstd/.test(err.message));
+    await assert.rejects(readLayers([memoryLayer(Buffer.concat([z.subarray(0, 100), Buffer.alloc(5000, 7)]), 'bad-zstd')], []), (err: unknown) => err instanceof LayerError && err.code === 'layer-corrupt');
   });
 });
 
