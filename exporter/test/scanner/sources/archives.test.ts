@@ -92,6 +92,26 @@ describe('local image sources', () => {
     await assert.rejects(openImage(`docker-archive:${dockerArchive}:other:1`), (err: unknown) => err instanceof SourceError && err.code === 'not-found');
   });
 
+  test('docker-archive in the OCI-in-docker-archive layout (docker 25+ save)', async () => {
+    // Built here: docker 25's layout is an OCI layout plus a manifest.json whose paths point into blobs/.
+    const blob = (d: string): string => `blobs/sha256/${d.slice(7)}`;
+    const files = [debian.manifest, debian.config, ...debian.layers].map((b) => ({ name: blob(b.digest), content: b.bytes }));
+    const index = { schemaVersion: 2, manifests: [{ mediaType: debian.manifest.mediaType, digest: debian.manifest.digest, size: debian.manifest.bytes.length, annotations: { 'org.opencontainers.image.ref.name': 'example.test/debian:12' } }] };
+    const manifestJson = [{ Config: blob(debian.config.digest), RepoTags: ['example.test/debian:12'], Layers: debian.layers.map((l) => blob(l.digest)) }];
+    const archive = join(work, 'docker25.tar');
+    await writeFile(archive, await buildTar([
+      { name: 'oci-layout', content: '{"imageLayoutVersion":"1.0.0"}' },
+      { name: 'index.json', content: JSON.stringify(index) },
+      { name: 'manifest.json', content: JSON.stringify(manifestJson) },
+      ...files,
+    ]));
+    const handle = await openImage(`docker-archive:${archive}`);
+    assert.equal(handle.digest, debian.manifest.digest, 'the real manifest digest, found through index.json');
+    assert.deepEqual(handle.layers.map((l) => l.digest), debian.layers.map((l) => l.digest));
+    assert.equal(handle.layers[0]!.mediaType, 'application/vnd.oci.image.layer.v1.tar+gzip');
+    assert.deepEqual((await scanImageFilesystem(handle)).packages.filter((p) => p.kind === 'dpkg').map((p) => p.name), ['tini']);
+  });
+
   const podmanSkip = missingTools('podman', 'skopeo') ?? false;
   test('podman: docker-archive from podman save, and containers-storage', { skip: podmanSkip, timeout: 120_000 }, async () => {
     const name = `localhost/vigil-scan-fixture:${randomBytes(4).toString('hex')}`;
