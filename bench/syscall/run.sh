@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Syscall overhead of the Vigil sensor, measured against no sensor and against bpftrace as a peer.
 #
-#   sudo bench/syscall/run.sh [--rounds N] [--getppid N] [--openat N] [--no-bpftrace]
+#   sudo bench/syscall/run.sh [--rounds N] [--reps K] [--getppid N] [--openat N] [--no-bpftrace]
 #
 # Per round, in an order that rotates each round (so that drift on a shared machine hits every config):
 #   detached   nothing attached
@@ -9,12 +9,15 @@
 #              its stdout drained to /dev/null, its stdin held open
 #   bpftrace   bpftrace -e 'tracepoint:raw_syscalls:sys_enter { @[cgroup] = count(); }'
 # each config runs bpf/build/syscall-loop: N getppid() calls and N openat()+close() pairs, printing ns per
-# call. The report is the median over rounds and the added cost: median(config) - median(detached).
+# call. A round's sample is the fastest of K back-to-back runs in the same window (other work on a shared
+# machine only ever adds time); the report is the median of the samples over rounds and the added cost
+# median(config) - median(detached).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 rounds=7
+reps=3
 n_getppid=2000000
 n_openat=200000
 use_bpftrace=1
@@ -22,13 +25,15 @@ use_bpftrace=1
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--rounds) rounds=$2; shift 2 ;;
+	--reps) reps=$2; shift 2 ;;
 	--getppid) n_getppid=$2; shift 2 ;;
 	--openat) n_openat=$2; shift 2 ;;
 	--no-bpftrace) use_bpftrace=0; shift ;;
-	*) echo "usage: $0 [--rounds N] [--getppid N] [--openat N] [--no-bpftrace]" >&2; exit 2 ;;
+	*) echo "usage: $0 [--rounds N] [--reps K] [--getppid N] [--openat N] [--no-bpftrace]" >&2; exit 2 ;;
 	esac
 done
 [ "$rounds" -ge 1 ] 2>/dev/null || { echo "run.sh: --rounds must be a positive number" >&2; exit 2; }
+[ "$reps" -ge 1 ] 2>/dev/null || { echo "run.sh: --reps must be a positive number" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "run.sh: must run as root (loads BPF programs)" >&2; exit 2; }
 if [ "$use_bpftrace" = 1 ] && ! command -v bpftrace >/dev/null; then
 	echo "run.sh: bpftrace not installed (apt-get install bpftrace); running without the peer" >&2
@@ -90,10 +95,15 @@ configs=(detached vigil)
 [ "$use_bpftrace" = 1 ] && configs+=(bpftrace)
 declare -A getppid_ns openat_ns
 
+fastest() { # mode n: the fastest of $reps runs
+	local i
+	for ((i = 0; i < reps; i++)); do "$loop" "$1" "$2"; done | awk 'NR == 1 || $2 < m { m = $2 } END { print m }'
+}
+
 measure() { # config
 	local g o
-	g=$("$loop" getppid "$n_getppid" | awk '{print $2}')
-	o=$("$loop" openat "$n_openat" | awk '{print $2}')
+	g=$(fastest getppid "$n_getppid")
+	o=$(fastest openat "$n_openat")
 	getppid_ns[$1]+="$g "
 	openat_ns[$1]+="$o "
 }
@@ -113,7 +123,7 @@ done
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {if (NR % 2) printf "%.1f", a[(NR+1)/2]; else printf "%.1f", (a[NR/2]+a[NR/2+1])/2}'; }
 
-echo "Syscall overhead: $rounds interleaved rounds (order rotated per round), median ns per call"
+echo "Syscall overhead: $rounds interleaved rounds (order rotated per round), median ns per call of each round's fastest of $reps runs"
 echo "  getppid x $n_getppid, openat+close of /etc/hostname x $n_openat; $(nproc) CPUs, kernel $(uname -r)"
 echo "  vigil = vigil-loader default config (all event types, every open emitted), stdout drained to /dev/null"
 [ "$use_bpftrace" = 1 ] && echo "  bpftrace = tracepoint:raw_syscalls:sys_enter { @[cgroup] = count(); }"

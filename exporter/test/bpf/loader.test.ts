@@ -148,6 +148,10 @@ interface Counters {
   forks: bigint;
   exits: bigint;
   opens: bigint;
+  connects: bigint;
+  accepts: bigint;
+  bytes_sent: bigint;
+  bytes_received: bigint;
 }
 function countersOf(r: Rec, cgroupId: bigint): Counters | undefined {
   const count = r.buf.readUInt32LE(off('vigil_msg_counters', 'count'));
@@ -157,7 +161,17 @@ function countersOf(r: Rec, cgroupId: bigint): Counters | undefined {
     const base = sizeOf('vigil_msg_counters') + i * es;
     if (r.buf.readBigUInt64LE(base + off('vigil_cgroup_counters', 'cgroup_id')) !== cgroupId) continue;
     const field = (f: string): bigint => r.buf.readBigUInt64LE(base + c0 + off('vigil_counters', f));
-    return { syscalls: field('syscalls'), execs: field('execs'), forks: field('forks'), exits: field('exits'), opens: field('opens') };
+    return {
+      syscalls: field('syscalls'),
+      execs: field('execs'),
+      forks: field('forks'),
+      exits: field('exits'),
+      opens: field('opens'),
+      connects: field('connects'),
+      accepts: field('accepts'),
+      bytes_sent: field('bytes_sent'),
+      bytes_received: field('bytes_received'),
+    };
   }
   return undefined;
 }
@@ -350,7 +364,9 @@ describe('vigil-loader on the real kernel', { skip }, () => {
     assert.equal(exit.buf.readUInt32LE(off('vigil_exit', 'signal')), 0);
   });
 
-  test('a TCP connect to a local listener: CONNECT on the client side, ACCEPT on the server side', async () => {
+  test('a TCP connect to a local listener: CONNECT on the client side, ACCEPT on the server side, bytes counted', async () => {
+    const before = countersOf((await L.snapshot()).counters, cgroupId);
+    assert.ok(before, `cgroup ${cgroupId} is in COUNTERS`);
     const from = L.records.length;
     let server: Server | undefined;
     let client: Socket | undefined;
@@ -383,6 +399,22 @@ describe('vigil-loader on the real kernel', { skip }, () => {
       assert.ok(a.res >= 0n, 'the new fd');
       assert.deepEqual([...a.daddr.subarray(0, 4)], [127, 0, 0, 1], 'peer address');
       assert.ok(a.syscall === K('VIGIL_SOCK_ACCEPT') || a.syscall === K('VIGIL_SOCK_ACCEPT4'));
+
+      const payload = 100000;
+      const received = new Promise<void>((res) => {
+        let got = 0;
+        peer.on('data', (d: Buffer) => {
+          got += d.length;
+          if (got >= payload) res();
+        });
+      });
+      client.write(Buffer.alloc(payload, 7));
+      await received;
+      const after = countersOf((await L.snapshot()).counters, cgroupId)!;
+      assert.ok(after.connects >= before.connects + 1n, `connects ${before.connects} -> ${after.connects}`);
+      assert.ok(after.accepts >= before.accepts + 1n, `accepts ${before.accepts} -> ${after.accepts}`);
+      assert.ok(after.bytes_sent >= before.bytes_sent + BigInt(payload), `bytes_sent ${before.bytes_sent} -> ${after.bytes_sent}`);
+      assert.ok(after.bytes_received >= before.bytes_received + BigInt(payload), `bytes_received ${before.bytes_received} -> ${after.bytes_received}`);
       peer.destroy();
     } finally {
       client?.destroy();
