@@ -82,6 +82,7 @@ export interface ContainerRegistryStats {
   pidFallbacks: number;
   pidOnlyAttributions: number;
   pendingResolvesDropped: number;
+  resolveErrors: number;
   inspectAttempts: number;
   inspectFailures: number;
   inspectNotFound: number;
@@ -132,7 +133,7 @@ export class ContainerRegistry {
   private stopped = false;
   private readonly counters = {
     lookups: 0, lookupHits: 0, unresolved: 0, invalidIds: 0, pidFallbacks: 0, pidOnlyAttributions: 0,
-    pendingResolvesDropped: 0, inspectAttempts: 0, inspectFailures: 0, inspectNotFound: 0, inspectUnavailable: 0,
+    pendingResolvesDropped: 0, resolveErrors: 0, inspectAttempts: 0, inspectFailures: 0, inspectNotFound: 0, inspectUnavailable: 0,
     metadataTimeouts: 0, updates: 0, removals: 0, evictions: 0, listenerErrors: 0,
   };
 
@@ -192,9 +193,11 @@ export class ContainerRegistry {
       this.counters.invalidIds++;
       return undefined;
     }
-    const bound = this.byCgroup.get(key);
+    // peek, not get: keeping exact recency would cost two Map re-insertions per event; eviction at the bounds
+    // (far above a node's real container count) is oldest-first instead.
+    const bound = this.byCgroup.peek(key);
     if (bound !== undefined) {
-      const entry = bound === HOST_KEY ? this.hostEntry : this.entries.get(bound);
+      const entry = bound === HOST_KEY ? this.hostEntry : this.entries.peek(bound);
       if (entry) {
         this.counters.lookupHits++;
         return entry.container;
@@ -231,11 +234,14 @@ export class ContainerRegistry {
       this.counters.pendingResolvesDropped++;
       return Promise.resolve(undefined);
     }
-    const p = this.resolver.resolveId(key).then((path) => {
-      this.resolving.delete(key);
-      if (path === undefined || this.stopped) return undefined;
-      return this.bind(key, path).container;
-    });
+    const p = this.resolver
+      .resolveId(key)
+      .then((path) => (path === undefined || this.stopped ? undefined : this.bind(key, path).container))
+      .catch(() => {
+        this.counters.resolveErrors++;
+        return undefined;
+      })
+      .finally(() => this.resolving.delete(key));
     this.resolving.set(key, p);
     return p;
   }

@@ -86,10 +86,15 @@ const CLOCK_TICKS_PER_SECOND = 100;
 const UNSET_LOGINUID = 4294967295;
 
 export class ProcessTable {
-  /** Insertion order doubles as age order: entries are re-inserted when they exec, fork or exit. */
   private readonly procs = new Map<number, ProcessInfo>();
-  /** Exited pids in exit order, for the grace sweep and for eviction. */
-  private readonly exitedOrder = new Map<number, number>();
+  /**
+   * Entries in the order they were stored / exited. Queues with lazy deletion (an element is current only while
+   * procs still maps its pid to that very object) rather than Map iteration order: taking the first key of a Map
+   * after many deletions walks the deleted slots, which made eviction at the cap quadratic.
+   */
+  private readonly ageQueue = new ObjectQueue<ProcessInfo>();
+  private readonly exitQueue = new ObjectQueue<ProcessInfo>();
+  private exitedCount = 0;
   private readonly maxEntries: number;
   private readonly exitGraceMs: number;
   private readonly maxArgs: number;
@@ -118,8 +123,8 @@ export class ProcessTable {
     return {
       ...this.counters,
       entries: this.procs.size,
-      live: this.procs.size - this.exitedOrder.size,
-      exited: this.exitedOrder.size,
+      live: this.procs.size - this.exitedCount,
+      exited: this.exitedCount,
     };
   }
 
@@ -208,21 +213,28 @@ export class ProcessTable {
     if (!p || p.exitedAt !== undefined) return;
     this.counters.exits++;
     const at = this.now();
-    this.procs.set(pid, { ...p, exitedAt: at });
-    this.exitedOrder.delete(pid);
-    this.exitedOrder.set(pid, at);
+    p.exitedAt = at;
+    this.exitedCount++;
+    this.exitQueue.push(p);
   }
 
   /** Drop exited entries older than the grace period. Returns how many were dropped. */
   sweep(): number {
     const cutoff = this.now() - this.exitGraceMs;
     let n = 0;
-    for (const [pid, at] of this.exitedOrder) {
-      if (at > cutoff) break; // exit order: everything after is younger
-      this.exitedOrder.delete(pid);
-      this.procs.delete(pid);
+    for (;;) {
+      const p = this.exitQueue.peek();
+      if (!p) break;
+      if (!this.isCurrent(p) || p.exitedAt === undefined) {
+        this.exitQueue.shift();
+        continue;
+      }
+      if (p.exitedAt > cutoff) break; // exit order: everything after is younger
+      this.exitQueue.shift();
+      this.drop(p);
       n++;
     }
+    this.compactQueues();
     return n;
   }
 
@@ -298,27 +310,46 @@ export class ProcessTable {
   }
 
   private put(info: ProcessInfo): void {
-    if (this.procs.has(info.pid)) {
-      this.procs.delete(info.pid);
-      this.exitedOrder.delete(info.pid);
-    }
+    const prev = this.procs.get(info.pid);
+    if (prev?.exitedAt !== undefined) this.exitedCount--;
     this.procs.set(info.pid, info);
-    while (this.procs.size > this.maxEntries) this.evictOne(info.pid);
+    this.ageQueue.push(info);
+    while (this.procs.size > this.maxEntries) if (!this.evictOne(info)) break;
+    if (this.ageQueue.length > 4 * this.maxEntries) this.compactQueues();
   }
 
-  private evictOne(keep: number): void {
-    const oldestExited = this.exitedOrder.keys().next();
-    if (!oldestExited.done) {
-      this.exitedOrder.delete(oldestExited.value);
-      this.procs.delete(oldestExited.value);
+  private isCurrent(p: ProcessInfo): boolean {
+    return this.procs.get(p.pid) === p;
+  }
+
+  private drop(p: ProcessInfo): void {
+    this.procs.delete(p.pid);
+    if (p.exitedAt !== undefined) this.exitedCount--;
+  }
+
+  /** Make room: the longest-exited entry, else the oldest stored live one (never `keep`). */
+  private evictOne(keep: ProcessInfo): boolean {
+    for (let p = this.exitQueue.shift(); p; p = this.exitQueue.shift()) {
+      if (!this.isCurrent(p) || p.exitedAt === undefined) continue;
+      this.drop(p);
       this.counters.evictedExited++;
-      return;
+      return true;
     }
-    for (const pid of this.procs.keys()) {
-      if (pid === keep) continue;
-      this.procs.delete(pid);
+    for (let p = this.ageQueue.shift(); p; p = this.ageQueue.shift()) {
+      if (!this.isCurrent(p) || p === keep) continue;
+      this.drop(p);
       this.counters.evictedLive++;
-      return;
+      return true;
+    }
+    this.ageQueue.push(keep);
+    return false;
+  }
+
+  /** Drop stale queue elements so the queues stay proportional to the table. */
+  private compactQueues(): void {
+    if (this.ageQueue.length > 2 * this.procs.size + 1024) this.ageQueue.retain((p) => this.isCurrent(p));
+    if (this.exitQueue.length > 2 * this.exitedCount + 1024) {
+      this.exitQueue.retain((p) => this.isCurrent(p) && p.exitedAt !== undefined);
     }
   }
 
@@ -396,4 +427,38 @@ function validId(id: number): boolean {
 function bounded(s: unknown, max: number): string {
   if (typeof s !== 'string') return '';
   return s.length > max ? s.slice(0, max) : s;
+}
+
+/** FIFO of objects with O(1) amortised shift (an array and a head index, compacted as the head advances). */
+class ObjectQueue<T> {
+  private items: T[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(v: T): void {
+    this.items.push(v);
+  }
+
+  peek(): T | undefined {
+    return this.items[this.head];
+  }
+
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const v = this.items[this.head++];
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return v;
+  }
+
+  /** Keep only elements passing the test, in order. */
+  retain(keep: (v: T) => boolean): void {
+    this.items = this.items.slice(this.head).filter(keep);
+    this.head = 0;
+  }
 }

@@ -9,6 +9,7 @@ import { detectCgroupLayout, cgroupDir } from '../../src/cgroups/mounts.js';
 import { CgroupResolver } from '../../src/containers/cgroup-resolver.js';
 import { PodmanInspector } from '../../src/containers/local-runtime.js';
 import { ContainerRegistry, type Container } from '../../src/containers/registry.js';
+import { createNodeContainers } from '../../src/containers/node-containers.js';
 import { ensureTestImage, podmanUnavailable, removeContainer, runContainer, TEST_IMAGE, type RunningContainer } from './helpers/podman.js';
 
 describe('ContainerRegistry with a real podman container', async () => {
@@ -127,6 +128,28 @@ describe('ContainerRegistry with a real podman container', async () => {
     assert.ok(Date.now() - t0 >= 350, 'ready only at the timeout');
     assert.equal(failing.stats().metadataTimeouts, 1);
     assert.ok(failing.stats().inspectFailures >= 2, `retried: ${failing.stats().inspectFailures}`);
+  });
+
+  test('createNodeContainers wires layout, resolver, runtimes, registry and cgroup stats', { skip }, async () => {
+    const node = createNodeContainers({ nodeName: 'n1', podman: { socketPath: null }, docker: false });
+    await node.start();
+    try {
+      const got = node.registry.lookup(cgroupId);
+      assert.equal(got?.id, c!.id, 'start() indexed the cgroup tree: answered from cache');
+      const ready = await node.registry.waitForReady(c!.id, 10_000);
+      assert.equal(ready?.image, TEST_IMAGE);
+      const usage = await node.cgroupStats.read(ready!.cgroupPath);
+      assert.ok((usage.memoryUsageBytes ?? 0) > 0);
+      assert.ok((usage.cpuUsageSeconds ?? 0) > 0);
+      const s = node.stats();
+      assert.equal(s.registry.containers, 1);
+      assert.ok(s.resolver.rescans >= 1);
+      assert.equal(s.runtimes['podman']?.found, 1);
+      assert.equal(s.kubernetes, undefined);
+      assert.ok(s.cgroupStats.filesRead > 0);
+    } finally {
+      await node.stop();
+    }
   });
 
   test('the sweep drops a container whose cgroup is gone and reports it', { skip, timeout: 60_000 }, async () => {
