@@ -11,6 +11,7 @@ export interface ProcessInfo {
   comm: string;
   /** Executable path ('' when unknown, e.g. kernel threads). */
   exe: string;
+  /** Arguments after argv[0], as Falco's proc.args (proc.cmdline is "comm args..."). */
   args: string[];
   cwd: string;
   /** Effective uid. */
@@ -32,6 +33,7 @@ export interface ExecEvent {
   ppid?: number;
   comm: string;
   exe: string;
+  /** Arguments after argv[0]. */
   args: readonly string[];
   cwd?: string;
   uid: number;
@@ -95,6 +97,8 @@ export class ProcessTable {
   private readonly ageQueue = new ObjectQueue<ProcessInfo>();
   private readonly exitQueue = new ObjectQueue<ProcessInfo>();
   private exitedCount = 0;
+  private lastSweep = -Infinity;
+  private readonly sweepEveryMs: number;
   private readonly maxEntries: number;
   private readonly exitGraceMs: number;
   private readonly maxArgs: number;
@@ -113,6 +117,7 @@ export class ProcessTable {
     this.maxArgsBytes = opts.maxArgsBytes ?? 8192;
     this.maxPathLength = opts.maxPathLength ?? 4096;
     this.now = opts.now ?? Date.now;
+    this.sweepEveryMs = Math.max(1, Math.min(1000, this.exitGraceMs / 4));
   }
 
   get size(): number {
@@ -216,11 +221,14 @@ export class ProcessTable {
     p.exitedAt = at;
     this.exitedCount++;
     this.exitQueue.push(p);
+    // The grace period is enforced here, so callers need no timer of their own (sweep() is still public).
+    if (at - this.lastSweep >= this.sweepEveryMs) this.sweep();
   }
 
   /** Drop exited entries older than the grace period. Returns how many were dropped. */
   sweep(): number {
-    const cutoff = this.now() - this.exitGraceMs;
+    this.lastSweep = this.now();
+    const cutoff = this.lastSweep - this.exitGraceMs;
     let n = 0;
     for (;;) {
       const p = this.exitQueue.peek();
@@ -293,7 +301,7 @@ export class ProcessTable {
         ppid: stat.ppid,
         comm: stat.comm,
         exe: bounded(exe.replace(/ \(deleted\)$/, ''), this.maxPathLength),
-        args: this.boundArgs(splitCmdline(cmdline)),
+        args: this.boundArgs(splitCmdline(cmdline).slice(1)),
         cwd: bounded(cwd, this.maxPathLength),
         uid,
         startNs: Math.round((stat.startTicks * 1e9) / CLOCK_TICKS_PER_SECOND),

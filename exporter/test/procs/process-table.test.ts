@@ -45,7 +45,7 @@ describe('ProcessTable seeded from the real /proc', () => {
     assert.ok(p);
     assert.equal(p.comm, 'we)ird (name');
     assert.equal(p.exe, exe);
-    assert.deepEqual(p.args, [exe, '30', '1']);
+    assert.deepEqual(p.args, ['30', '1'], 'argv[0] is not an argument (Falco proc.args)');
     assert.equal(p.cwd, dir);
     assert.equal(p.ppid, process.pid);
     assert.equal(p.uid, process.geteuid?.());
@@ -89,7 +89,7 @@ describe('ProcessTable seeded from the real /proc', () => {
     const table = new ProcessTable();
     assert.equal(await table.seedFromProc(fake), 1);
     const p = table.get(12);
-    assert.deepEqual(p, { pid: 12, ppid: 1, comm: 'ok', exe: '', args: ['ok', '--flag'], cwd: '', uid: 1001, startNs: 50e9, cgroupId: 0, loginuid: 1000, tty: 34816 });
+    assert.deepEqual(p, { pid: 12, ppid: 1, comm: 'ok', exe: '', args: ['--flag'], cwd: '', uid: 1001, startNs: 50e9, cgroupId: 0, loginuid: 1000, tty: 34816 });
     assert.equal(table.stats().seedErrors, 2);
   });
 });
@@ -142,6 +142,18 @@ describe('ProcessTable driven by events', () => {
     c.advance(5000);
     assert.equal(t.sweep(), 1);
     assert.equal(t.stats().live, 1);
+  });
+
+  test('exits sweep on their own: no caller timer is needed for the grace period', () => {
+    const c = clock();
+    const t = new ProcessTable({ exitGraceMs: 2000, now: c.now });
+    for (let pid = 10; pid < 20; pid++) t.fork({ pid, ppid: 1 });
+    for (let pid = 10; pid < 15; pid++) t.exit(pid);
+    c.advance(2500);
+    t.exit(15); // this exit's sweep drops the five that exited 2.5 s ago
+    assert.equal(t.stats().exited, 1);
+    assert.equal(t.get(10), undefined);
+    assert.ok(t.get(15)?.exitedAt);
   });
 
   test('hard cap: exited entries go first, then the oldest live ones', () => {
