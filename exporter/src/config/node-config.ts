@@ -8,6 +8,16 @@ import { z } from 'zod';
 import { EVENT_TYPES } from '../events/types.js';
 import { locate, parseYamlSource, type YamlSource } from './yaml-source.js';
 
+/**
+ * Where opens are interesting by default: configuration, binaries, credentials, boot, kernel memory. Broad
+ * /proc/ and /dev/ are left out on purpose: every `ps` and every /dev/null open would flood the stream.
+ */
+export const DEFAULT_OPEN_PREFIXES = [
+  '/etc/', '/root/', '/home/', '/bin/', '/sbin/', '/usr/bin/', '/usr/sbin/', '/usr/local/bin/', '/boot/', '/lib/modules/',
+  '/var/run/secrets/', '/run/secrets/', '/var/lib/kubelet/pods/', '/dev/mem', '/dev/kmem', '/dev/port', '/proc/kcore',
+  '/proc/sysrq-trigger', '/var/log/',
+];
+
 const listen = z
   .string()
   .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.\-]*):\d{1,5}$/, 'expected host:port, e.g. 0.0.0.0:9711');
@@ -32,8 +42,8 @@ export const NodeConfigSchema = z
         events: z.array(z.enum(EVENT_TYPES)).default([...EVENT_TYPES]),
         /** all: every open; prefixes: only below openPrefixes (plus writes/failures as set); none: counted only */
         openMode: z.enum(['all', 'prefixes', 'none']).default('prefixes'),
-        openPrefixes: z.array(z.string().startsWith('/').max(255)).max(4096).default(['/etc/', '/root/', '/bin/', '/sbin/', '/usr/bin/', '/usr/sbin/', '/boot/', '/proc/', '/dev/', '/var/run/secrets/', '/run/secrets/', '/home/']),
-        openWrites: z.boolean().default(true),
+        openPrefixes: z.array(z.string().startsWith('/').max(255)).max(4096).default(DEFAULT_OPEN_PREFIXES),
+        openWrites: z.boolean().default(false),
         openFailed: z.boolean().default(false),
         captureEnv: z.boolean().default(false),
         emitThreads: z.boolean().default(false),

@@ -23,6 +23,9 @@ export interface NodeContainersOptions {
   metadataTimeoutMs?: number;
 }
 
+/** Ancestors are context, not evidence: their command lines are kept short so every event stays small. */
+const MAX_ANCESTOR_CMDLINE = 256;
+
 const SERVICE_ACCOUNT = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
 function toRef(c: Container): ContainerRef {
@@ -120,11 +123,19 @@ export class NodeContainers {
     }
   }
 
+  /** Built once per process entry: every event of a busy process would otherwise rebuild the same strings. */
+  private readonly ancestorCache = new WeakMap<object, AncestorInfo>();
+
   ancestors(pid: number, depth: number): AncestorInfo[] {
     return this.procs.ancestors(pid, depth).map((p) => {
-      const a: AncestorInfo = { pid: p.pid, name: p.comm };
-      if (p.exe) a.exe = p.exe;
-      a.cmdline = p.args.length > 0 ? `${p.comm} ${p.args.join(' ')}` : p.comm;
+      let a = this.ancestorCache.get(p);
+      if (!a) {
+        a = { pid: p.pid, name: p.comm };
+        if (p.exe) a.exe = p.exe;
+        const cmdline = p.args.length > 0 ? `${p.comm} ${p.args.join(' ')}` : p.comm;
+        a.cmdline = cmdline.length > MAX_ANCESTOR_CMDLINE ? `${cmdline.slice(0, MAX_ANCESTOR_CMDLINE)}…` : cmdline;
+        this.ancestorCache.set(p, a);
+      }
       return a;
     });
   }
