@@ -72,6 +72,8 @@ program
     process.on('SIGTERM', stop);
   });
 
+// Other wings register their own subcommands (one import and one call each, below this line).
+
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`vigil: ${(err as Error).message}\n`);
   process.exit(1);
