@@ -6,7 +6,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { cgroupDir, normalizeCgroupPath, type CgroupLayout, type CgroupMount } from '../cgroups/mounts.js';
 import { LruMap } from './lru.js';
-import { parseProcCgroup, type ProcCgroup } from './proc-cgroup.js';
+import { attributionPath, parseProcCgroup, type ProcCgroup } from './proc-cgroup.js';
 
 /** A cgroup id as events carry it: a number (exact up to 2^53), a bigint, or its decimal string. */
 export type CgroupId = number | bigint | string;
@@ -183,6 +183,15 @@ export class CgroupResolver {
       this.counters.pathStatErrors++;
       return undefined;
     }
+  }
+
+  /**
+   * The path that attributes a live process: its v2 path where a unified hierarchy is mounted, else its v1
+   * controller path (memory, cpu, ... in that order).
+   */
+  pathForPid(pid: number): string | undefined {
+    const pc = this.procCgroup(pid);
+    return pc ? attributionPath(pc, this.unified !== undefined) : undefined;
   }
 
   /** Rescan now unless one is running (then wait for it). */
