@@ -34,8 +34,9 @@ struct cand {
 struct hook {
 	const char *name;  /* as reported in HELLO */
 	const char *event; /* raw tracepoint name, or "syscalls/<name>" for a tracepoint */
-	int sc_nr;         /* the syscall whose entry is recorded once this exit hook is attached; -1 */
-	bool generic_exit; /* the every-syscall exit hook, only wanted without tracefs */
+	int sc_nr;         /* the syscall whose exit this hook handles; -1 */
+	bool needs_enter;  /* its entry must be recorded too (connect, setid family) */
+	bool generic_exit; /* the every-syscall exit hook: wanted only when an exit tracepoint cannot be used */
 	struct cand cand[MAX_CAND];
 	/* state */
 	bool wanted;
@@ -46,9 +47,11 @@ struct hook {
 };
 
 #define BTF_HOOK(n, btf, raw) { .name = n, .event = n, .sc_nr = -1, .cand = { { btf, "tp_btf" }, { raw, "raw_tp" } } }
-#define EXIT_HOOK(sc) \
-	{ .name = "sys_exit_" #sc, .event = "syscalls/sys_exit_" #sc, .sc_nr = VIGIL_NR_##sc, \
+#define EXIT_HOOK_(sc, enter) \
+	{ .name = "sys_exit_" #sc, .event = "syscalls/sys_exit_" #sc, .sc_nr = VIGIL_NR_##sc, .needs_enter = enter, \
 	  .cand = { { "vigil_x_" #sc, "tracepoint" } } }
+#define EXIT_HOOK(sc) EXIT_HOOK_(sc, false)
+#define EXIT_HOOK_ENTER(sc) EXIT_HOOK_(sc, true)
 
 static struct hook hooks[] = {
 	BTF_HOOK("sys_enter", "vigil_enter_btf", "vigil_enter_raw"),
@@ -64,17 +67,17 @@ static struct hook hooks[] = {
 	EXIT_HOOK(creat),
 	EXIT_HOOK(openat),
 	EXIT_HOOK(openat2),
-	EXIT_HOOK(connect),
+	EXIT_HOOK_ENTER(connect),
 	EXIT_HOOK(accept),
 	EXIT_HOOK(accept4),
-	EXIT_HOOK(setuid),
-	EXIT_HOOK(setgid),
-	EXIT_HOOK(setreuid),
-	EXIT_HOOK(setregid),
-	EXIT_HOOK(setresuid),
-	EXIT_HOOK(setresgid),
-	EXIT_HOOK(setfsuid),
-	EXIT_HOOK(setfsgid),
+	EXIT_HOOK_ENTER(setuid),
+	EXIT_HOOK_ENTER(setgid),
+	EXIT_HOOK_ENTER(setreuid),
+	EXIT_HOOK_ENTER(setregid),
+	EXIT_HOOK_ENTER(setresuid),
+	EXIT_HOOK_ENTER(setresgid),
+	EXIT_HOOK_ENTER(setfsuid),
+	EXIT_HOOK_ENTER(setfsgid),
 	EXIT_HOOK(ptrace),
 	EXIT_HOOK(mount),
 	EXIT_HOOK(init_module),
@@ -234,19 +237,36 @@ static void destroy_links(void)
 	}
 }
 
-static void set_syscall_bitmap(struct loader *L)
+static void set_bit(__u64 *bitmap, int nr)
+{
+	if (nr >= 0 && nr < VIGIL_SC_BITMAP_BITS)
+		bitmap[nr / 64] |= 1ull << (nr % 64);
+}
+
+static void set_syscall_bitmaps(struct loader *L)
 {
 	bool generic = false;
 	for (size_t i = 0; i < NHOOKS; i++)
 		if (hooks[i].generic_exit && hooks[i].link)
 			generic = true;
 	for (size_t i = 0; i < NHOOKS; i++) {
-		int nr = hooks[i].sc_nr;
-		if (nr < 0 || nr >= VIGIL_SC_BITMAP_BITS)
+		const struct hook *h = &hooks[i];
+		if (h->sc_nr < 0)
 			continue;
-		if (hooks[i].link || generic)
-			L->skel->bss->vigil_sc_bitmap[nr / 64] |= 1ull << (nr % 64);
+		if (generic)
+			set_bit(L->skel->bss->vigil_sc_exit_bitmap, h->sc_nr);
+		if (h->needs_enter && (h->link || generic))
+			set_bit(L->skel->bss->vigil_sc_bitmap, h->sc_nr);
 	}
+}
+
+/* An exit tracepoint that exists but was refused: the generic sys_exit program can stand in for it. */
+static bool exit_hook_refused(void)
+{
+	for (size_t i = 0; i < NHOOKS; i++)
+		if (hooks[i].sc_nr >= 0 && hooks[i].pick < 0 && (hooks[i].failed[0] || hooks[i].failed[1]))
+			return true;
+	return false;
 }
 
 static void fail_load(const char *what)
@@ -335,6 +355,16 @@ int hooks_load(struct loader *L)
 			if (h->pick >= 0)
 				retry = true;
 		}
+		struct hook *generic = NULL;
+		for (size_t i = 0; i < NHOOKS; i++)
+			if (hooks[i].generic_exit)
+				generic = &hooks[i];
+		if (!retry && generic && !generic->wanted && exit_hook_refused()) {
+			warn("hook sys_exit: standing in for the refused syscall exit tracepoints (costs every syscall)");
+			generic->wanted = true;
+			pick_next(L, generic, 0);
+			retry = generic->pick >= 0;
+		}
 		if (retry) {
 			destroy_links();
 			vigil_bpf__destroy(skel);
@@ -342,7 +372,7 @@ int hooks_load(struct loader *L)
 		}
 		L->skel = skel;
 		L_obj = skel->obj;
-		set_syscall_bitmap(L);
+		set_syscall_bitmaps(L);
 		return 0;
 	}
 	fail_load("no working combination of BPF programs found");

@@ -49,13 +49,22 @@ int BPF_PROG(vigil_enter_raw, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(vigil_exit_btf, struct pt_regs *regs, long ret)
 {
-	return handle_tracked_exit(BPF_CORE_READ(regs, orig_ax), ret);
+	long nr = regs->orig_ax;
+	if (!sc_exit_tracked(nr))
+		return 0;
+	struct sc_args sa = { { regs->di, regs->si, regs->dx, regs->r10 } };
+	return handle_tracked_exit(nr, ret, &sa);
 }
 
 SEC("raw_tp/sys_exit")
 int BPF_PROG(vigil_exit_raw, struct pt_regs *regs, long ret)
 {
-	return handle_tracked_exit(BPF_CORE_READ(regs, orig_ax), ret);
+	long nr = BPF_CORE_READ(regs, orig_ax);
+	if (!sc_exit_tracked(nr))
+		return 0;
+	struct sc_args sa = { { BPF_CORE_READ(regs, di), BPF_CORE_READ(regs, si), BPF_CORE_READ(regs, dx),
+				BPF_CORE_READ(regs, r10) } };
+	return handle_tracked_exit(nr, ret, &sa);
 }
 
 /* ---- scheduler and processes ---- */
@@ -139,11 +148,14 @@ int BPF_PROG(vigil_recv_raw, struct sock *sk, int ret, int flags)
 
 /* ---- exits of tracked syscalls ---- */
 
+/* The arguments come from the saved user registers (bpf_task_pt_regs), so no entry state is needed. */
 #define SYS_EXIT(name, handler)                                                                            \
 	SEC("tracepoint/syscalls/sys_exit_" #name)                                                         \
 	int vigil_x_##name(struct trace_event_raw_sys_exit *ctx)                                           \
 	{                                                                                                  \
-		return handler(ctx->ret);                                                                  \
+		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());    \
+		struct sc_args sa = { { regs->di, regs->si, regs->dx, regs->r10 } };                       \
+		return handler(ctx->ret, VIGIL_NR_##name, &sa);                                            \
 	}
 
 SYS_EXIT(open, handle_open_exit)

@@ -67,26 +67,29 @@ static __always_inline struct vigil_counters *current_counters(void)
 
 /* ---- task facts ---- */
 
-static __always_inline __u32 task_mntns(struct task_struct *t)
+/* The pid namespace the current task lives in (not nsproxy->pid_ns_for_children). Direct (BTF) loads where
+ * the path is fixed; the numbers[level] slot needs one helper read. */
+static __always_inline __u32 current_pidns(struct task_struct *t)
 {
-	return BPF_CORE_READ(t, nsproxy, mnt_ns, ns.inum);
-}
-
-/* The pid namespace the task itself lives in (not nsproxy->pid_ns_for_children). */
-static __always_inline __u32 task_pidns(struct task_struct *t)
-{
-	struct pid *pid = BPF_CORE_READ(t, thread_pid);
+	struct pid *pid = t->thread_pid;
 	if (!pid)
 		return 0;
-	unsigned int level = BPF_CORE_READ(pid, level);
 	struct upid up = {};
-	bpf_core_read(&up, sizeof(up), &pid->numbers[level & 31]);
+	bpf_probe_read_kernel(&up, sizeof(up), &pid->numbers[pid->level & 31]);
 	return BPF_CORE_READ(up.ns, ns.inum);
+}
+
+static __always_inline __u32 current_mntns(struct task_struct *t)
+{
+	struct nsproxy *ns = t->nsproxy; /* NULL once an exiting task dropped its namespaces */
+	if (!ns)
+		return 0;
+	return ns->mnt_ns->ns.inum;
 }
 
 static __always_inline void fill_hdr(struct vigil_hdr *h, __u32 type, __u32 size)
 {
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *t = bpf_get_current_task_btf();
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u64 ugid = bpf_get_current_uid_gid();
 
@@ -98,8 +101,8 @@ static __always_inline void fill_hdr(struct vigil_hdr *h, __u32 type, __u32 size
 	h->tid = (__u32)pid_tgid;
 	h->uid = (__u32)ugid;
 	h->gid = ugid >> 32;
-	h->mntns = task_mntns(t);
-	h->pidns = task_pidns(t);
+	h->mntns = current_mntns(t);
+	h->pidns = current_pidns(t);
 	h->cpu = bpf_get_smp_processor_id();
 	h->flags = 0;
 	bpf_get_current_comm(h->comm, sizeof(h->comm));

@@ -11,22 +11,26 @@
 #define VIGIL_S_IFSOCK 0140000
 #define VIGIL_UNIX_PATH_MAX 108
 
-static __always_inline struct file *fd_file(struct task_struct *t, long fd)
+/* The current task's file behind fd. Direct (BTF) loads down to the fd array, one helper call for the slot. */
+static __always_inline struct file *fd_file(long fd)
 {
 	if (fd < 0)
 		return NULL;
-	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
-	if (!fdt || (unsigned long)fd >= BPF_CORE_READ(fdt, max_fds))
+	struct files_struct *files = bpf_get_current_task_btf()->files;
+	if (!files)
 		return NULL;
-	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct fdtable *fdt = files->fdt;
+	if (!fdt || (unsigned long)fd >= fdt->max_fds)
+		return NULL;
+	struct file **fds = fdt->fd;
 	struct file *f = NULL;
 	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
 	return f;
 }
 
-static __always_inline struct socket *fd_socket(struct task_struct *t, long fd)
+static __always_inline struct socket *fd_socket(long fd)
 {
-	struct file *f = fd_file(t, fd);
+	struct file *f = fd_file(fd);
 	if (!f)
 		return NULL;
 	if ((BPF_CORE_READ(f, f_inode, i_mode) & VIGIL_S_IFMT) != VIGIL_S_IFSOCK)

@@ -18,6 +18,39 @@
 #define VIGIL_PATH_STEPS (VIGIL_PATH_DEPTH + 16) /* components plus mount crossings */
 #define DEPTH_IDX(i) ((i) & (VIGIL_PATH_DEPTH - 1))
 
+/*
+ * d_parent and d_name sit next to each other in struct dentry: read both with one helper call per
+ * component (the walk is most of an open's cost). The window is computed from CO-RE offsets at load time;
+ * a kernel where the two drift apart falls back to separate reads.
+ */
+#define DENTRY_WINDOW_MAX 48
+
+struct dentry_step {
+	struct dentry *parent;
+	const unsigned char *name;
+	__u32 len;
+};
+
+static __always_inline void dentry_step(struct dentry *d, struct dentry_step *st)
+{
+	__u32 base = bpf_core_field_offset(struct dentry, d_parent);
+	__u32 name_off = bpf_core_field_offset(struct dentry, d_name);
+	__u32 span = name_off + sizeof(struct qstr) - base;
+	if (name_off > base && span <= DENTRY_WINDOW_MAX) {
+		__u8 w[DENTRY_WINDOW_MAX] = {};
+		/* span and rel are constants once relocated, so the verifier checks these accesses exactly */
+		bpf_probe_read_kernel(w, span, (void *)d + base);
+		__u32 rel = name_off - base;
+		st->parent = *(struct dentry **)w;
+		st->len = *(__u32 *)(w + rel + 4); /* qstr { u32 hash; u32 len; const char *name; } */
+		st->name = *(const unsigned char **)(w + rel + 8);
+		return;
+	}
+	st->parent = BPF_CORE_READ(d, d_parent);
+	st->len = BPF_CORE_READ(d, d_name.len);
+	st->name = BPF_CORE_READ(d, d_name.name);
+}
+
 /* Collect the components leaf first into s->names/s->lens (s->depth of them). Returns 1 when the walk
  * reached the task's root or a namespace root, 0 when it gave up (too deep). */
 __noinline int vigil_path_collect(struct vigil_scratch *s, __u64 dentry_p, __u64 vfsmnt_p)
@@ -34,28 +67,31 @@ __noinline int vigil_path_collect(struct vigil_scratch *s, __u64 dentry_p, __u64
 		return 1;
 	BPF_CORE_READ_INTO(&root, task, fs, root);
 	struct mount *mnt = (struct mount *)((void *)vfsmnt - bpf_core_field_offset(struct mount, mnt));
+	struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
 	for (int i = 0; i < VIGIL_PATH_STEPS; i++) {
 		if (dentry == root.dentry && vfsmnt == root.mnt)
 			return 1;
-		if (dentry == BPF_CORE_READ(vfsmnt, mnt_root)) {
+		if (dentry == mnt_root) {
 			struct mount *parent = BPF_CORE_READ(mnt, mnt_parent);
 			if (parent == mnt || !parent)
 				return 1; /* the root of this mount namespace (or of a kernel-internal mount) */
 			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
 			mnt = parent;
 			vfsmnt = &parent->mnt;
+			mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
 			continue;
 		}
 		__u32 d = s->depth;
 		if (d >= VIGIL_PATH_DEPTH)
 			return 0;
-		s->names[DEPTH_IDX(d)] = BPF_CORE_READ(dentry, d_name.name);
-		s->lens[DEPTH_IDX(d)] = BPF_CORE_READ(dentry, d_name.len) & VIGIL_NAME_MAX;
+		struct dentry_step st;
+		dentry_step(dentry, &st);
+		s->names[DEPTH_IDX(d)] = st.name;
+		s->lens[DEPTH_IDX(d)] = st.len & VIGIL_NAME_MAX;
 		s->depth = d + 1;
-		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
-		if (parent == dentry || !parent)
+		if (st.parent == dentry || !st.parent)
 			return 1; /* a pseudo file (memfd, pipe, ...) is its own parent: its name is all there is */
-		dentry = parent;
+		dentry = st.parent;
 	}
 	return 0;
 }

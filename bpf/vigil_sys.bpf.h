@@ -25,17 +25,40 @@ static __always_inline void count_syscall(void)
 		slot->pending_syscalls++;
 }
 
-static __always_inline int sc_tracked(long id)
+static __always_inline int bitmap_has(const __u64 *bitmap, long id)
 {
 	if ((unsigned long)id >= VIGIL_SC_BITMAP_BITS)
 		return 0;
-	return (vigil_sc_bitmap[(id >> 6) & (VIGIL_SC_BITMAP_WORDS - 1)] >> (id & 63)) & 1;
+	return (bitmap[(id >> 6) & (VIGIL_SC_BITMAP_WORDS - 1)] >> (id & 63)) & 1;
+}
+
+static __always_inline int sc_tracked(long id)
+{
+	return bitmap_has(vigil_sc_bitmap, id);
+}
+
+static __always_inline int sc_exit_tracked(long id)
+{
+	return bitmap_has(vigil_sc_exit_bitmap, id);
 }
 
 static __always_inline int in_compat_syscall(void)
 {
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
-	return BPF_CORE_READ(t, thread_info.status) & VIGIL_TS_COMPAT;
+	return bpf_get_current_task_btf()->thread_info.status & VIGIL_TS_COMPAT;
+}
+
+static __always_inline __u32 setid_syscall(long nr)
+{
+	switch (nr) {
+	case VIGIL_NR_setuid: return VIGIL_SETID_SETUID;
+	case VIGIL_NR_setgid: return VIGIL_SETID_SETGID;
+	case VIGIL_NR_setreuid: return VIGIL_SETID_SETREUID;
+	case VIGIL_NR_setregid: return VIGIL_SETID_SETREGID;
+	case VIGIL_NR_setresuid: return VIGIL_SETID_SETRESUID;
+	case VIGIL_NR_setresgid: return VIGIL_SETID_SETRESGID;
+	case VIGIL_NR_setfsuid: return VIGIL_SETID_SETFSUID;
+	default: return VIGIL_SETID_SETFSGID;
+	}
 }
 
 static __always_inline void save_pending(struct vigil_pending *p)
@@ -59,33 +82,14 @@ static __always_inline void drop_pending(void)
 	bpf_map_delete_elem(&vigil_pending, &key);
 }
 
-/* ---- entry ---- */
+/* ---- entry: only what cannot be known at exit ---- */
 
-static __always_inline void enter_open(struct vigil_pending *p, __u32 sc, __u64 flags, __u64 mode)
-{
-	struct vigil_filter_config *cfg = filter_config();
-	if (!want(VIGIL_EV_OPEN))
-		return;
-	if (!cfg || cfg->open_mode == VIGIL_OPEN_NONE) {
-		stat_inc(VIGIL_EV_OPEN, STAT_FILTERED);
-		return;
-	}
-	p->kind = VIGIL_SC_OPEN;
-	p->sc = sc;
-	p->args[2] = flags;
-	p->args[3] = mode;
-	save_pending(p);
-}
-
-static __always_inline void enter_simple(struct vigil_pending *p, __u32 kind, __u32 sc, __u32 type)
-{
-	if (!want(type))
-		return;
-	p->kind = kind;
-	p->sc = sc;
-	save_pending(p);
-}
-
+/*
+ * Most tracked syscalls are handled at exit alone: their arguments are still in the task's saved user
+ * registers then (and are the ones the kernel used, even if a tracer changed them). Only connect (the
+ * address as asked for, read before the call) and the setid family (the ids before the change) need
+ * their entry; the loader sets just those in the bitmap.
+ */
 static __always_inline void handle_tracked_enter(long id, __u64 a0, __u64 a1, __u64 a2, __u64 a3)
 {
 	if (in_compat_syscall())
@@ -97,39 +101,20 @@ static __always_inline void handle_tracked_enter(long id, __u64 a0, __u64 a1, __
 	p.args[3] = a3;
 
 	switch (id) {
-	case VIGIL_NR_open: /* (path, flags, mode) */
-		p.args[1] = a0;
-		enter_open(&p, VIGIL_OPEN_OPEN, a1, a2);
-		break;
-	case VIGIL_NR_creat: /* (path, mode) */
-		p.args[1] = a0;
-		enter_open(&p, VIGIL_OPEN_CREAT, VIGIL_O_CREAT | VIGIL_O_WRONLY | VIGIL_O_TRUNC, a1);
-		break;
-	case VIGIL_NR_openat: /* (dfd, path, flags, mode) */
-		enter_open(&p, VIGIL_OPEN_OPENAT, a2, a3);
-		break;
-	case VIGIL_NR_openat2: { /* (dfd, path, struct open_how *, size) */
-		struct open_how how = {};
-		bpf_probe_read_user(&how, sizeof(how), (void *)a2);
-		enter_open(&p, VIGIL_OPEN_OPENAT2, how.flags, how.mode);
-		break;
-	}
 	case VIGIL_NR_connect: { /* (fd, sockaddr, addrlen) */
+		if (!want(VIGIL_EV_CONNECT))
+			return;
 		__u32 len = a2 > VIGIL_SOCKADDR_MAX ? VIGIL_SOCKADDR_MAX : a2;
 		asm volatile("%[len] &= 0x7f" : [len] "+r"(len));
 		if (len > VIGIL_SOCKADDR_MAX)
 			len = VIGIL_SOCKADDR_MAX;
 		if (len && bpf_probe_read_user(p.sockaddr, len, (void *)a1) == 0)
 			p.addrlen = len;
-		enter_simple(&p, VIGIL_SC_CONNECT, VIGIL_SOCK_CONNECT, VIGIL_EV_CONNECT);
+		p.kind = VIGIL_SC_CONNECT;
+		p.sc = VIGIL_SOCK_CONNECT;
+		save_pending(&p);
 		break;
 	}
-	case VIGIL_NR_accept:
-		enter_simple(&p, VIGIL_SC_ACCEPT, VIGIL_SOCK_ACCEPT, VIGIL_EV_ACCEPT);
-		break;
-	case VIGIL_NR_accept4:
-		enter_simple(&p, VIGIL_SC_ACCEPT, VIGIL_SOCK_ACCEPT4, VIGIL_EV_ACCEPT);
-		break;
 	case VIGIL_NR_setuid:
 	case VIGIL_NR_setgid:
 	case VIGIL_NR_setreuid:
@@ -138,34 +123,18 @@ static __always_inline void handle_tracked_enter(long id, __u64 a0, __u64 a1, __
 	case VIGIL_NR_setresgid:
 	case VIGIL_NR_setfsuid:
 	case VIGIL_NR_setfsgid: {
-		__u32 sc = id == VIGIL_NR_setuid	? VIGIL_SETID_SETUID
-			   : id == VIGIL_NR_setgid	? VIGIL_SETID_SETGID
-			   : id == VIGIL_NR_setreuid	? VIGIL_SETID_SETREUID
-			   : id == VIGIL_NR_setregid	? VIGIL_SETID_SETREGID
-			   : id == VIGIL_NR_setresuid	? VIGIL_SETID_SETRESUID
-			   : id == VIGIL_NR_setresgid	? VIGIL_SETID_SETRESGID
-			   : id == VIGIL_NR_setfsuid	? VIGIL_SETID_SETFSUID
-							: VIGIL_SETID_SETFSGID;
+		if (!want(VIGIL_EV_SETID))
+			return;
 		__u64 ugid = bpf_get_current_uid_gid();
-		struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+		struct task_struct *t = bpf_get_current_task_btf();
 		p.uid = (__u32)ugid;
 		p.gid = ugid >> 32;
-		p.euid = BPF_CORE_READ(t, cred, euid.val);
-		enter_simple(&p, VIGIL_SC_SETID, sc, VIGIL_EV_SETID);
+		p.euid = t->cred->euid.val;
+		p.kind = VIGIL_SC_SETID;
+		p.sc = setid_syscall(id);
+		save_pending(&p);
 		break;
 	}
-	case VIGIL_NR_ptrace:
-		enter_simple(&p, VIGIL_SC_PTRACE, 0, VIGIL_EV_PTRACE);
-		break;
-	case VIGIL_NR_mount:
-		enter_simple(&p, VIGIL_SC_MOUNT, 0, VIGIL_EV_MOUNT);
-		break;
-	case VIGIL_NR_init_module:
-		enter_simple(&p, VIGIL_SC_MODULE, VIGIL_MODULE_INIT, VIGIL_EV_MODULE);
-		break;
-	case VIGIL_NR_finit_module:
-		enter_simple(&p, VIGIL_SC_MODULE, VIGIL_MODULE_FINIT, VIGIL_EV_MODULE);
-		break;
 	}
 }
 
@@ -188,7 +157,12 @@ static __always_inline int prefix_match(struct vigil_scratch *s, __u32 off, __u3
 	return bpf_map_lookup_elem(&vigil_open_prefixes, &s->key) != NULL;
 }
 
-static __always_inline int handle_open_exit(long ret)
+/* The arguments of the syscall being left, from the user registers the kernel saved at entry. */
+struct sc_args {
+	__u64 a[4];
+};
+
+static __always_inline int handle_open_exit(long ret, long nr, const struct sc_args *sa)
 {
 	struct vigil_counters *c = current_counters();
 	if (c) {
@@ -196,26 +170,54 @@ static __always_inline int handle_open_exit(long ret)
 		if (ret < 0)
 			c->open_failures++;
 	}
-	struct vigil_pending *p = find_pending(VIGIL_SC_OPEN);
-	if (!p)
+	if (!want(VIGIL_EV_OPEN))
 		return 0;
 	struct vigil_scratch *s = scratch_area();
 	struct vigil_filter_config *cfg = filter_config();
-	if (!s || !cfg) {
-		drop_pending();
+	if (!s || !cfg)
+		return 0;
+	if (cfg->open_mode == VIGIL_OPEN_NONE) {
+		stat_inc(VIGIL_EV_OPEN, STAT_FILTERED);
 		return 0;
 	}
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+
 	struct vigil_open *e = (void *)s->ev;
 	int trunc = 0;
 	__builtin_memset(e, 0, sizeof(*e));
 	e->res = ret;
-	e->flags = p->args[2];
-	e->mode = p->args[3];
-	e->syscall = p->sc;
+	const void *upath;
+	switch (nr) {
+	case VIGIL_NR_open: /* (path, flags, mode) */
+		e->syscall = VIGIL_OPEN_OPEN;
+		upath = (const void *)sa->a[0];
+		e->flags = sa->a[1];
+		e->mode = sa->a[2];
+		break;
+	case VIGIL_NR_creat: /* (path, mode) */
+		e->syscall = VIGIL_OPEN_CREAT;
+		upath = (const void *)sa->a[0];
+		e->flags = VIGIL_O_CREAT | VIGIL_O_WRONLY | VIGIL_O_TRUNC;
+		e->mode = sa->a[1];
+		break;
+	case VIGIL_NR_openat2: { /* (dfd, path, struct open_how *, size) */
+		struct open_how how = {};
+		bpf_probe_read_user(&how, sizeof(how), (void *)sa->a[2]);
+		e->syscall = VIGIL_OPEN_OPENAT2;
+		upath = (const void *)sa->a[1];
+		e->flags = how.flags;
+		e->mode = how.mode;
+		break;
+	}
+	default: /* openat (dfd, path, flags, mode) */
+		e->syscall = VIGIL_OPEN_OPENAT;
+		upath = (const void *)sa->a[1];
+		e->flags = sa->a[2];
+		e->mode = sa->a[3];
+		break;
+	}
 
 	__u32 off = sizeof(*e), n = 0;
-	struct file *f = ret >= 0 ? fd_file(t, ret) : NULL;
+	struct file *f = ret >= 0 ? fd_file(ret) : NULL;
 	if (f) {
 		struct inode *inode = BPF_CORE_READ(f, f_inode);
 		e->i_mode = BPF_CORE_READ(inode, i_mode);
@@ -223,18 +225,12 @@ static __always_inline int handle_open_exit(long ret)
 		e->ino = BPF_CORE_READ(inode, i_ino);
 		n = put_file_path(s, off, f, &trunc);
 	} else {
-		n = put_str(s->ev, off, (void *)p->args[1], VIGIL_PATH_MAX, 1, &trunc);
+		n = put_str(s->ev, off, upath, VIGIL_PATH_MAX, 1, &trunc);
 	}
 	e->path_len = n;
-	drop_pending();
 
-	int emit = 1;
-	if (cfg->open_mode == VIGIL_OPEN_NONE)
-		emit = 0;
-	else if (cfg->open_mode == VIGIL_OPEN_PREFIXES)
-		emit = (cfg->open_writes && open_is_write(e->flags)) || (cfg->open_failed && ret < 0) ||
-		       prefix_match(s, off, n);
-	if (!emit) {
+	if (cfg->open_mode == VIGIL_OPEN_PREFIXES &&
+	    !((cfg->open_writes && open_is_write(e->flags)) || (cfg->open_failed && ret < 0) || prefix_match(s, off, n))) {
 		stat_inc(VIGIL_EV_OPEN, STAT_FILTERED);
 		return 0;
 	}
@@ -246,7 +242,7 @@ static __always_inline int handle_open_exit(long ret)
 	return 0;
 }
 
-static __always_inline int handle_connect_exit(long ret)
+static __always_inline int handle_connect_exit(long ret, long nr, const struct sc_args *sa)
 {
 	struct vigil_counters *c = current_counters();
 	if (c)
@@ -259,7 +255,6 @@ static __always_inline int handle_connect_exit(long ret)
 		drop_pending();
 		return 0;
 	}
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
 	struct vigil_sock *e = (void *)s->ev;
 	__builtin_memset(e, 0, sizeof(*e));
 	e->res = ret;
@@ -271,7 +266,7 @@ static __always_inline int handle_connect_exit(long ret)
 	if (alen >= 2)
 		__builtin_memcpy(&family, p->sockaddr, 2);
 	e->family = family;
-	struct socket *sock = fd_socket(t, p->args[0]);
+	struct socket *sock = fd_socket(p->args[0]);
 	struct sock *sk = sock ? BPF_CORE_READ(sock, sk) : NULL;
 	if (sock)
 		sock_kind(sock, sk, e);
@@ -298,31 +293,27 @@ static __always_inline int handle_connect_exit(long ret)
 	return 0;
 }
 
-static __always_inline int handle_accept_exit(long ret)
+static __always_inline int handle_accept_exit(long ret, long nr, const struct sc_args *sa)
 {
 	if (ret >= 0) {
 		struct vigil_counters *c = current_counters();
 		if (c)
 			c->accepts++;
 	}
-	struct vigil_pending *p = find_pending(VIGIL_SC_ACCEPT);
-	if (!p)
-		return 0;
-	__u32 sc = p->sc, fd = p->args[0];
-	drop_pending();
 	if (ret == -VIGIL_EAGAIN)
 		return 0; /* a non-blocking accept with nothing queued: no connection, no event */
+	if (!want(VIGIL_EV_ACCEPT))
+		return 0;
 	struct vigil_scratch *s = scratch_area();
 	if (!s)
 		return 0;
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
 	struct vigil_sock *e = (void *)s->ev;
 	__builtin_memset(e, 0, sizeof(*e));
 	e->res = ret;
-	e->syscall = sc;
-	e->fd = fd;
+	e->syscall = nr == VIGIL_NR_accept4 ? VIGIL_SOCK_ACCEPT4 : VIGIL_SOCK_ACCEPT;
+	e->fd = sa->a[0];
 	__u32 off = sizeof(*e);
-	struct socket *sock = ret >= 0 ? fd_socket(t, ret) : fd_socket(t, fd);
+	struct socket *sock = ret >= 0 ? fd_socket(ret) : fd_socket(sa->a[0]);
 	struct sock *sk = sock ? BPF_CORE_READ(sock, sk) : NULL;
 	if (sk) {
 		__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
@@ -341,7 +332,7 @@ static __always_inline int handle_accept_exit(long ret)
 	return 0;
 }
 
-static __always_inline int handle_setid_exit(long ret)
+static __always_inline int handle_setid_exit(long ret, long nr, const struct sc_args *sa)
 {
 	struct vigil_pending *p = find_pending(VIGIL_SC_SETID);
 	struct vigil_scratch *s = scratch_area();
@@ -368,18 +359,18 @@ static __always_inline int handle_setid_exit(long ret)
 	return 0;
 }
 
-static __always_inline int handle_ptrace_exit(long ret)
+static __always_inline int handle_ptrace_exit(long ret, long nr, const struct sc_args *sa)
 {
-	struct vigil_pending *p = find_pending(VIGIL_SC_PTRACE);
+	if (!want(VIGIL_EV_PTRACE))
+		return 0;
 	struct vigil_scratch *s = scratch_area();
-	if (!p || !s)
+	if (!s)
 		return 0;
 	struct vigil_ptrace *e = (void *)s->ev;
 	__builtin_memset(e, 0, sizeof(*e));
 	e->res = ret;
-	e->request = p->args[0];
-	e->target_pid = p->args[1];
-	drop_pending();
+	e->request = sa->a[0];
+	e->target_pid = sa->a[1];
 	fill_hdr(&e->hdr, VIGIL_EV_PTRACE, sizeof(*e));
 	submit(e, sizeof(*e), VIGIL_EV_PTRACE);
 	return 0;
@@ -389,28 +380,28 @@ static __always_inline int handle_ptrace_exit(long ret)
 
 /* The strings are read at exit from the caller's memory: cheaper than carrying 1 KiB per pending entry,
  * at the price of showing what the memory holds after the call. */
-static __always_inline int handle_mount_exit(long ret)
+static __always_inline int handle_mount_exit(long ret, long nr, const struct sc_args *sa)
 {
-	struct vigil_pending *p = find_pending(VIGIL_SC_MOUNT);
+	if (!want(VIGIL_EV_MOUNT))
+		return 0;
 	struct vigil_scratch *s = scratch_area();
-	if (!p || !s)
+	if (!s)
 		return 0;
 	struct vigil_mount *e = (void *)s->ev;
 	int trunc = 0;
 	__builtin_memset(e, 0, sizeof(*e));
 	e->res = ret;
-	e->flags = p->args[3];
+	e->flags = sa->a[3];
 	__u32 off = sizeof(*e), n;
-	n = put_str(s->ev, off, (void *)p->args[0], VIGIL_PATH_MAX, 1, &trunc);
+	n = put_str(s->ev, off, (void *)sa->a[0], VIGIL_PATH_MAX, 1, &trunc);
 	e->source_len = n;
 	off += n;
-	n = put_str(s->ev, off, (void *)p->args[1], VIGIL_PATH_MAX, 1, &trunc);
+	n = put_str(s->ev, off, (void *)sa->a[1], VIGIL_PATH_MAX, 1, &trunc);
 	e->target_len = n;
 	off += n;
-	n = put_str(s->ev, off, (void *)p->args[2], VIGIL_FSTYPE_MAX, 1, &trunc);
+	n = put_str(s->ev, off, (void *)sa->a[2], VIGIL_FSTYPE_MAX, 1, &trunc);
 	e->fstype_len = n;
 	off += n;
-	drop_pending();
 	fill_hdr(&e->hdr, VIGIL_EV_MOUNT, off);
 	if (trunc)
 		e->hdr.flags |= VIGIL_F_TRUNCATED;
@@ -418,24 +409,24 @@ static __always_inline int handle_mount_exit(long ret)
 	return 0;
 }
 
-static __always_inline int handle_module_exit(long ret)
+static __always_inline int handle_module_exit(long ret, long nr, const struct sc_args *sa)
 {
-	struct vigil_pending *p = find_pending(VIGIL_SC_MODULE);
+	if (!want(VIGIL_EV_MODULE))
+		return 0;
 	struct vigil_scratch *s = scratch_area();
-	if (!p || !s)
+	if (!s)
 		return 0;
 	struct vigil_module *e = (void *)s->ev;
 	int trunc = 0;
 	__builtin_memset(e, 0, sizeof(*e));
 	e->res = ret;
-	e->syscall = p->sc;
-	int finit = p->sc == VIGIL_MODULE_FINIT;
-	e->fd = finit ? (__u32)p->args[0] : (__u32)-1;
+	int finit = nr == VIGIL_NR_finit_module; /* finit_module(fd, uargs, flags); init_module(umod, len, uargs) */
+	e->syscall = finit ? VIGIL_MODULE_FINIT : VIGIL_MODULE_INIT;
+	e->fd = finit ? (__u32)sa->a[0] : (__u32)-1;
 	__u32 off = sizeof(*e);
-	__u32 n = put_str(s->ev, off, (void *)(finit ? p->args[1] : p->args[2]), VIGIL_PATH_MAX, 1, &trunc);
+	__u32 n = put_str(s->ev, off, (void *)(finit ? sa->a[1] : sa->a[2]), VIGIL_PATH_MAX, 1, &trunc);
 	e->args_len = n;
 	off += n;
-	drop_pending();
 	fill_hdr(&e->hdr, VIGIL_EV_MODULE, off);
 	if (trunc)
 		e->hdr.flags |= VIGIL_F_TRUNCATED;
@@ -443,32 +434,40 @@ static __always_inline int handle_module_exit(long ret)
 	return 0;
 }
 
-/* The generic exit used only when the per-syscall exit tracepoints cannot be used (no tracefs). */
-static __always_inline int handle_tracked_exit(long id, long ret)
+/* The generic exit, used only when a per-syscall exit tracepoint cannot be: it runs on every syscall. */
+static __always_inline int handle_tracked_exit(long nr, long ret, const struct sc_args *sa)
 {
-	if (!sc_tracked(id) || in_compat_syscall())
+	if (in_compat_syscall())
 		return 0;
-	switch (id) {
+	switch (nr) {
 	case VIGIL_NR_open:
 	case VIGIL_NR_creat:
 	case VIGIL_NR_openat:
 	case VIGIL_NR_openat2:
-		return handle_open_exit(ret);
+		return handle_open_exit(ret, nr, sa);
 	case VIGIL_NR_connect:
-		return handle_connect_exit(ret);
+		return handle_connect_exit(ret, nr, sa);
 	case VIGIL_NR_accept:
 	case VIGIL_NR_accept4:
-		return handle_accept_exit(ret);
+		return handle_accept_exit(ret, nr, sa);
 	case VIGIL_NR_ptrace:
-		return handle_ptrace_exit(ret);
+		return handle_ptrace_exit(ret, nr, sa);
 	case VIGIL_NR_mount:
-		return handle_mount_exit(ret);
+		return handle_mount_exit(ret, nr, sa);
 	case VIGIL_NR_init_module:
 	case VIGIL_NR_finit_module:
-		return handle_module_exit(ret);
-	default:
-		return handle_setid_exit(ret);
+		return handle_module_exit(ret, nr, sa);
+	case VIGIL_NR_setuid:
+	case VIGIL_NR_setgid:
+	case VIGIL_NR_setreuid:
+	case VIGIL_NR_setregid:
+	case VIGIL_NR_setresuid:
+	case VIGIL_NR_setresgid:
+	case VIGIL_NR_setfsuid:
+	case VIGIL_NR_setfsgid:
+		return handle_setid_exit(ret, nr, sa);
 	}
+	return 0;
 }
 
 #endif /* VIGIL_SYS_BPF_H */
