@@ -13,6 +13,9 @@ export interface SelfMetricSources {
   pipelineDrops: () => Record<string, number>;
   journal: () => { written: number; dropped: number; diskBytes: number; segments: number; writeErrors: number } | undefined;
   containers: () => Record<string, number>;
+  /** Failed metadata lookups by source (podman, docker, kubernetes) and bad cgroup files by reason. */
+  metadataErrors: () => Record<string, number>;
+  cgroupFileErrors: () => Record<string, number>;
   build: { version: string; abi: number };
 }
 
@@ -107,6 +110,12 @@ export function registerSelfMetrics(registry: Registry, src: SelfMetricSources):
       for (const [runtime, n] of Object.entries(src.containers())) this.set({ runtime }, n);
     },
   });
+  cumulativeCounter(registry, 'vigil_container_metadata_errors_total', 'Failed container metadata lookups (runtime inspect, Kubernetes watch), by source.', ['source'], () =>
+    Object.entries(src.metadataErrors()).map(([source, n]) => [{ source }, n]),
+  );
+  cumulativeCounter(registry, 'vigil_cgroup_file_errors_total', 'Cgroup files that could not be used (the metric is absent), by reason.', ['reason'], () =>
+    Object.entries(src.cgroupFileErrors()).map(([reason, n]) => [{ reason }, n]),
+  );
   cumulativeCounter(registry, 'vigil_journal_records_written_total', 'Records appended to the local journal.', [], () => [[{}, src.journal()?.written ?? 0]]);
   cumulativeCounter(registry, 'vigil_journal_write_errors_total', 'Failed writes to the local journal.', [], () => [[{}, src.journal()?.writeErrors ?? 0]]);
   new Gauge({

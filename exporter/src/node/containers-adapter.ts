@@ -3,12 +3,9 @@
 
 import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { CgroupStatsReader, type CgroupStats } from '../cgroups/stats.js';
-import { detectCgroupLayout } from '../cgroups/mounts.js';
-import { CgroupResolver } from '../containers/cgroup-resolver.js';
-import { KubernetesPodIndex, kubeConfigFor } from '../containers/kubernetes-pods.js';
-import { DockerInspector, PodmanInspector, type RuntimeInspector } from '../containers/local-runtime.js';
-import { ContainerRegistry, type Container } from '../containers/registry.js';
+import type { CgroupStats } from '../cgroups/stats.js';
+import { createNodeContainers, type NodeContainers as ContainerParts, type NodeContainersStats } from '../containers/node-containers.js';
+import type { Container } from '../containers/registry.js';
 import type { AncestorInfo, ContainerRef, K8sRef, VigilEvent } from '../events/types.js';
 import type { CgroupResourceSample, ContainerInfoLabels, ContainerLabels } from '../metrics/container-metrics.js';
 import { ProcessTable } from '../procs/process-table.js';
@@ -48,10 +45,7 @@ function toK8s(c: Container): K8sRef | undefined {
 }
 
 export class NodeContainers {
-  private registry!: ContainerRegistry;
-  private resolver!: CgroupResolver;
-  private statsReader!: CgroupStatsReader;
-  private pods: KubernetesPodIndex | undefined;
+  private parts!: ContainerParts;
   readonly procs = new ProcessTable();
   private readonly gone: number[] = [];
   private readonly goneIds: string[] = [];
@@ -60,38 +54,35 @@ export class NodeContainers {
   constructor(private readonly opts: NodeContainersOptions) {}
 
   async start(): Promise<void> {
-    const layout = detectCgroupLayout();
-    this.opts.log.info({ cgroups: layout.mode }, 'cgroup layout');
-    this.resolver = new CgroupResolver({ layout });
-    this.statsReader = new CgroupStatsReader(layout);
-    const inspectors: RuntimeInspector[] = [];
     const rt = this.opts.runtime;
-    if (rt === 'auto' || rt === 'podman') inspectors.push(new PodmanInspector());
-    if (rt === 'auto' || rt === 'docker') inspectors.push(new DockerInspector());
     const k8s = this.opts.kubernetes;
-    if (k8s === 'on' || (k8s === 'auto' && (existsSync(SERVICE_ACCOUNT) || this.opts.kubeconfig))) {
-      const kc = kubeConfigFor(this.opts.kubeconfig ? { kubeconfigPath: this.opts.kubeconfig } : { inCluster: true });
-      this.pods = new KubernetesPodIndex({ kubeConfig: kc, nodeName: this.opts.node });
-      void this.pods.start().catch((err: Error) => this.opts.log.error({ err: err.message }, 'kubernetes pod watch failed to start'));
-    }
-    this.registry = new ContainerRegistry({
-      resolver: this.resolver,
-      inspectors,
-      ...(this.pods ? { pods: this.pods } : {}),
+    const inCluster = k8s === 'on' || (k8s === 'auto' && (existsSync(SERVICE_ACCOUNT) || this.opts.kubeconfig !== ''));
+    this.parts = createNodeContainers({
       nodeName: this.opts.node,
-      metadataTimeoutMs: this.opts.metadataTimeoutMs ?? 5000,
+      kubernetes: !inCluster ? false : this.opts.kubeconfig ? { kubeconfigPath: this.opts.kubeconfig } : 'in-cluster',
+      ...(rt === 'off' || rt === 'docker' ? { podman: false as const } : {}),
+      ...(rt === 'off' || rt === 'podman' ? { docker: false as const } : {}),
+      registry: { metadataTimeoutMs: this.opts.metadataTimeoutMs ?? 5000 },
     });
+    this.opts.log.info({ cgroups: this.parts.layout.mode, kubernetes: inCluster }, 'container attribution');
     this.registry.onUpdate(() => {
       for (const l of this.changeListeners) l();
     });
     this.registry.onRemove((c) => this.goneIds.push(c.id));
-    this.registry.start();
+    // The first pod list can take long (or the API can be down): attribution works without it meanwhile.
+    const started = this.parts.start().catch((err: Error) => this.opts.log.error({ err: err.message }, 'container metadata sources failed to start'));
+    await Promise.race([started, new Promise((r) => setTimeout(r, 5000).unref())]);
+    const resolver = this.parts.resolver;
     const seeded = await this.procs.seedFromProc('/proc', (pid) => {
-      const path = this.resolver.procCgroup(pid)?.unified;
-      const id = path === undefined ? undefined : this.resolver.idForPath(path);
+      const path = resolver.pathForPid(pid);
+      const id = path === undefined ? undefined : resolver.idForPath(path);
       return id === undefined ? undefined : Number(id);
     });
     this.opts.log.info({ processes: seeded }, 'process table seeded from /proc');
+  }
+
+  private get registry() {
+    return this.parts.registry;
   }
 
   /** Keeps the process table current from the event stream. */
@@ -182,7 +173,7 @@ export class NodeContainers {
   }
 
   async readResources(c: Container): Promise<CgroupResourceSample> {
-    const s: CgroupStats = await this.statsReader.read(c.cgroupPath);
+    const s: CgroupStats = await this.parts.cgroupStats.read(c.cgroupPath);
     const out: CgroupResourceSample = {};
     const put = <K extends keyof CgroupResourceSample>(k: K, v: number | null | undefined): void => {
       if (typeof v === 'number' && Number.isFinite(v)) out[k] = v;
@@ -243,12 +234,11 @@ export class NodeContainers {
     return out;
   }
 
-  stats(): Record<string, number> {
-    return { ...this.registry.stats() } as unknown as Record<string, number>;
+  stats(): NodeContainersStats {
+    return this.parts.stats();
   }
 
   stop(): void {
-    this.registry.stop();
-    void this.pods?.stop();
+    void this.parts.stop();
   }
 }

@@ -141,6 +141,17 @@ export async function runNode(cfg: NodeConfig, onFatal: (msg: string) => void): 
     }),
     journal: () => journal?.stats,
     containers: () => containers.countsByRuntime(),
+    metadataErrors: () => {
+      const st = containers.stats();
+      const out: Record<string, number> = {};
+      for (const [rt, r] of Object.entries(st.runtimes)) out[rt] = r.errors + r.timeouts + r.badDocuments;
+      if (st.kubernetes) out.kubernetes = st.kubernetes.informerErrors + st.kubernetes.badObjects;
+      return out;
+    },
+    cgroupFileErrors: () => {
+      const c = containers.stats().cgroupStats;
+      return { unreadable: c.filesUnreadable, parse: c.parseErrors, too_large: c.filesTooLarge, invalid_path: c.invalidPaths };
+    },
     build: { version: version(), abi: ABI_VERSION },
   });
 
