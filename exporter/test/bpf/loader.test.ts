@@ -196,7 +196,7 @@ function typeStats(r: Rec, type: number): { emitted: bigint; dropped: bigint; fi
 class Loader {
   readonly child: ChildProcessWithoutNullStreams;
   readonly records: Rec[] = [];
-  readonly exited: Promise<number | null>;
+  readonly exited: Promise<number | string>; /* the exit code, or the name of the signal that ended it */
   stderr = '';
   private pending = Buffer.alloc(0);
 
@@ -205,7 +205,7 @@ class Loader {
     this.child.stdout.on('data', (chunk: Buffer) => this.push(chunk));
     this.child.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
     this.child.stdin.on('error', () => undefined);
-    this.exited = new Promise((res) => this.child.on('exit', (code) => res(code)));
+    this.exited = new Promise((res) => this.child.on('exit', (code, signal) => res(code ?? signal ?? 'unknown')));
   }
 
   private push(chunk: Buffer): void {
@@ -511,7 +511,7 @@ describe('vigil-loader on the real kernel', { skip }, () => {
     assert.ok(ids.every((id) => loadedBefore.has(id)), 'the programs HELLO lists are loaded');
     await L.command('quit');
     const code = await Promise.race([L.exited, new Promise<string>((r) => setTimeout(() => r('timeout'), 10000))]);
-    assert.equal(code, 0);
+    assert.equal(code, 0, `exit status after quit (stderr: ${L.stderr})`);
     const loadedAfter = bpftoolProgIds();
     assert.deepEqual(ids.filter((id) => loadedAfter.has(id)), [], 'no program of ours survives');
   });
@@ -529,7 +529,7 @@ describe('vigil-loader lifecycle', { skip }, () => {
     const jl = h.buf.readUInt32LE(off('vigil_msg_hello', 'json_len'));
     const ids = (JSON.parse(h.buf.subarray(sizeOf('vigil_msg_hello'), sizeOf('vigil_msg_hello') + jl).toString()) as { prog_ids: number[] }).prog_ids;
     L.child.stdin.end();
-    assert.equal(await L.exited, 0);
+    assert.equal(await L.exited, 0, `exit status after EOF (stderr: ${L.stderr})`);
     const loaded = bpftoolProgIds();
     assert.deepEqual(ids.filter((id) => loaded.has(id)), []);
   });
