@@ -5,6 +5,8 @@
  *
  *   vigil-loader [--ringbuf-bytes N] [--interval-ms N]
  *   vigil-loader --probe        check prerequisites, load and attach, print what is active, exit
+ *   --no-syscall-tracepoints    behave as without tracefs (the generic sys_exit hook handles every exit):
+ *                               for tests and for kernels whose syscall tracepoints misbehave
  *
  * Exit codes: 0 after quit / EOF on stdin / SIGTERM / a closed stdout, 1 fatal error, 2 usage,
  * 3 a prerequisite is missing (do not restart). Nothing is pinned: everything this process loaded
@@ -41,7 +43,8 @@ static void usage(FILE *f)
 		   "       vigil-loader --probe\n"
 		   "  --ringbuf-bytes N  ring buffer size, a power of two from 64 KiB to 1 GiB (default 4 MiB)\n"
 		   "  --interval-ms N    COUNTERS + STATS every N ms, 10..3600000 (default 1000)\n"
-		   "  --probe            check prerequisites, load, print the active hooks as JSON, exit\n");
+		   "  --probe            check prerequisites, load, print the active hooks as JSON, exit\n"
+		   "  --no-syscall-tracepoints  handle syscall exits with the generic sys_exit hook (as without tracefs)\n");
 }
 
 static bool parse_num(const char *s, unsigned long long lo, unsigned long long hi, unsigned long long *out)
@@ -188,7 +191,7 @@ static void run(struct loader *L)
 int main(int argc, char **argv)
 {
 	struct loader L = { .ringbuf_bytes = 4u << 20, .interval_ms = 1000 };
-	bool probe = false;
+	bool probe = false, no_syscall_tracepoints = false;
 	unsigned long long v;
 
 	for (int i = 1; i < argc; i++) {
@@ -206,6 +209,8 @@ int main(int argc, char **argv)
 			L.interval_ms = (uint32_t)v;
 		} else if (strcmp(argv[i], "--probe") == 0) {
 			probe = true;
+		} else if (strcmp(argv[i], "--no-syscall-tracepoints") == 0) {
+			no_syscall_tracepoints = true;
 		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			usage(stdout);
 			return 0;
@@ -223,8 +228,8 @@ int main(int argc, char **argv)
 	out_init(1);
 
 	prereq_check();
-	char tracefs_why[256] = "";
-	L.tracefs = prereq_tracefs(tracefs_why, sizeof(tracefs_why));
+	char tracefs_why[256] = "syscall exit tracepoints disabled by --no-syscall-tracepoints";
+	L.tracefs = !no_syscall_tracepoints && prereq_tracefs(tracefs_why, sizeof(tracefs_why));
 	L.ncpu = libbpf_num_possible_cpus();
 	if (L.ncpu <= 0) {
 		fprintf(stderr, "vigil-loader: cannot count possible CPUs: %s\n", strerror(-L.ncpu));

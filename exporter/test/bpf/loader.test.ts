@@ -534,6 +534,46 @@ describe('vigil-loader lifecycle', { skip }, () => {
     assert.deepEqual(ids.filter((id) => loaded.has(id)), []);
   });
 
+  test('without syscall tracepoints the generic sys_exit hook still yields OPEN and CONNECT, and says so', async () => {
+    const L = new Loader(['--no-syscall-tracepoints']);
+    let server: Server | undefined;
+    let client: Socket | undefined;
+    try {
+      const { value: h } = await L.waitFor('HELLO', (r) => (r.type === K('VIGIL_MSG_HELLO') ? r : undefined), 0, 10000);
+      const jl = h.buf.readUInt32LE(off('vigil_msg_hello', 'json_len'));
+      const json = JSON.parse(h.buf.subarray(sizeOf('vigil_msg_hello'), sizeOf('vigil_msg_hello') + jl).toString()) as {
+        hooks: Record<string, string>;
+        tracefs: boolean;
+      };
+      assert.equal(json.tracefs, false);
+      assert.match(json.hooks.sys_exit ?? 'missing', /^(tp_btf|raw_tp)$/);
+      assert.equal(json.hooks.sys_exit_openat, 'unavailable');
+      await L.waitFor('the warning about the fallback', (r) => (r.type === K('VIGIL_MSG_LOG') && /generic sys_exit/.test(logText(r)) ? r : undefined));
+
+      const cat = await run('/bin/cat', ['/etc/hostname']);
+      await L.waitFor('OPEN via sys_exit', (r) => (r.type === K('VIGIL_EV_OPEN') && r.pid === cat.pid && asOpen(r).path === realpathSync('/etc/hostname') ? r : undefined));
+
+      server = createServer((s) => s.destroy());
+      await new Promise<void>((res) => server!.listen(0, '127.0.0.1', () => res()));
+      const port = (server.address() as AddressInfo).port;
+      client = connect(port, '127.0.0.1');
+      await new Promise<void>((res, rej) => client!.once('connect', () => res()).once('error', rej));
+      const localPort = client.localPort; // before the server's close makes it undefined
+      const { value: c } = await L.waitFor('CONNECT via sys_exit', (r) => {
+        if (r.type !== K('VIGIL_EV_CONNECT') || r.pid !== process.pid) return undefined;
+        const x = asSock(r);
+        return x.dport === port ? x : undefined;
+      });
+      assert.equal(c.sport, localPort);
+      await L.command('quit');
+      assert.equal(await L.exited, 0, `exit status after quit (stderr: ${L.stderr})`);
+    } finally {
+      client?.destroy();
+      server?.close();
+      if (L.child.exitCode === null) L.child.kill('SIGTERM');
+    }
+  });
+
   test('a bad option is a usage error (2) and loads nothing', () => {
     const r = spawnSync(loaderBin, ['--ringbuf-bytes', '1000'], { encoding: 'utf8' });
     assert.equal(r.status, 2);
