@@ -574,6 +574,19 @@ describe('vigil-loader lifecycle', { skip }, () => {
     }
   });
 
+  test('without the privilege to use bpf() it says so in one line and exits 3 (do not restart)', (t) => {
+    if (spawnSync('setpriv', ['--version']).status !== 0) return t.skip('setpriv (util-linux) is not installed');
+    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', loaderBin], {
+      encoding: 'utf8',
+      input: '',
+    });
+    assert.equal(r.status, 3, `exit status (stderr: ${r.stderr})`);
+    assert.equal(r.stdout, '', 'no frames');
+    const lines = r.stderr.trimEnd().split('\n');
+    assert.equal(lines.length, 1, 'exactly one line');
+    assert.match(lines[0]!, /^vigil-loader: bpf\(\) not permitted/);
+  });
+
   test('a bad option is a usage error (2) and loads nothing', () => {
     const r = spawnSync(loaderBin, ['--ringbuf-bytes', '1000'], { encoding: 'utf8' });
     assert.equal(r.status, 2);
