@@ -89,6 +89,8 @@ export class KubernetesPodIndex {
   private firstSync: Promise<void> | undefined;
   private markSynced: (() => void) | undefined;
   synced = false;
+  /** The message of the newest list/watch failure, for the operator's log (the count is in stats()). */
+  lastError: string | undefined;
   private readonly counters = {
     events: 0, badObjects: 0, otherNodePods: 0, podsDropped: 0, informerErrors: 0, informerRestarts: 0, connects: 0,
     listenerErrors: 0,
@@ -173,9 +175,10 @@ export class KubernetesPodIndex {
     this.markSynced?.();
   }
 
-  private onError(_err: unknown): void {
+  private onError(err: unknown): void {
     if (this.stopped) return; // stop() aborts the watch, which reports as an error
     this.counters.informerErrors++;
+    this.lastError = err instanceof Error ? err.message : String(err);
     this.errorsThisStart++;
     if (this.restartTimer) return;
     const delay = this.restartDelay;

@@ -396,6 +396,10 @@ export class ContainerRegistry {
     if (this.pods && a.podUid) {
       entry.pending.add('kubernetes');
       this.refreshK8s(entry);
+    } else if (this.pods) {
+      // No pod UID in the path (e.g. a runtime's own cgroup naming), but the pod may already be indexed by
+      // this container's ID: a pod that arrived before the container's first event would otherwise never match.
+      this.refreshK8s(entry);
     }
     for (const inspector of this.inspectorsFor(a)) {
       entry.pending.add(inspector.runtime);

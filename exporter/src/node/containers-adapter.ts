@@ -72,6 +72,7 @@ export class NodeContainers {
     // The first pod list can take long (or the API can be down): attribution works without it meanwhile.
     const started = this.parts.start().catch((err: Error) => this.opts.log.error({ err: err.message }, 'container metadata sources failed to start'));
     await Promise.race([started, new Promise((r) => setTimeout(r, 5000).unref())]);
+    this.watchKubernetesErrors();
     const resolver = this.parts.resolver;
     const seeded = await this.procs.seedFromProc('/proc', (pid) => {
       const path = resolver.pathForPid(pid);
@@ -79,6 +80,22 @@ export class NodeContainers {
       return id === undefined ? undefined : Number(id);
     });
     this.opts.log.info({ processes: seeded }, 'process table seeded from /proc');
+  }
+
+  /** Pod-watch failures are retried inside the index; the operator still needs to see why, once a minute. */
+  private watchKubernetesErrors(): void {
+    const pods = this.parts.pods;
+    if (!pods) return;
+    let seen = 0;
+    const timer = setInterval(() => {
+      const errors = pods.stats().informerErrors;
+      if (errors > seen) this.opts.log.warn({ errors, lastError: pods.lastError }, 'kubernetes pod watch failing (retrying)');
+      seen = errors;
+    }, 60_000);
+    timer.unref();
+    setTimeout(() => {
+      if (pods.stats().informerErrors > 0) this.opts.log.warn({ lastError: pods.lastError }, 'kubernetes pod watch failing (retrying)');
+    }, 3000).unref();
   }
 
   private get registry() {
