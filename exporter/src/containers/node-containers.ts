@@ -4,7 +4,7 @@
 import { detectCgroupLayout, type CgroupLayout } from '../cgroups/mounts.js';
 import { CgroupStatsReader, type CgroupStatsCounters } from '../cgroups/stats.js';
 import { CgroupResolver, type CgroupResolverOptions, type CgroupResolverStats } from './cgroup-resolver.js';
-import { KubernetesPodIndex, kubeConfigFor, type KubernetesPodIndexOptions, type KubernetesPodIndexStats } from './kubernetes-pods.js';
+import type { KubernetesPodIndex, KubernetesPodIndexOptions, KubernetesPodIndexStats } from './kubernetes-pods.js';
 import { DockerInspector, PodmanInspector, type InspectorStats, type LocalRuntimeOptions, type RuntimeInspector } from './local-runtime.js';
 import { ContainerRegistry, type ContainerRegistryOptions, type ContainerRegistryStats } from './registry.js';
 
@@ -47,7 +47,11 @@ export interface NodeContainers {
   stats(): NodeContainersStats;
 }
 
-export function createNodeContainers(opts: NodeContainersOptions = {}): NodeContainers {
+/**
+ * The Kubernetes client is loaded only when a cluster is configured: importing @kubernetes/client-node alone
+ * costs ~30 MB of heap and ~70 MB of RSS, which a node outside Kubernetes should not pay.
+ */
+export async function createNodeContainers(opts: NodeContainersOptions = {}): Promise<NodeContainers> {
   const layout = opts.layout ?? detectCgroupLayout();
   const resolver = new CgroupResolver({ ...opts.resolver, layout, ...(opts.procRoot ? { procRoot: opts.procRoot } : {}) });
   const inspectors: RuntimeInspector[] = [];
@@ -55,6 +59,7 @@ export function createNodeContainers(opts: NodeContainersOptions = {}): NodeCont
   if (opts.docker !== false) inspectors.push(new DockerInspector(opts.docker ?? {}));
   let pods: KubernetesPodIndex | undefined;
   if (opts.kubernetes) {
+    const { KubernetesPodIndex, kubeConfigFor } = await import('./kubernetes-pods.js');
     const kubeConfig = opts.kubernetes === 'in-cluster' ? kubeConfigFor({ inCluster: true }) : kubeConfigFor(opts.kubernetes);
     pods = new KubernetesPodIndex({
       ...opts.kubernetesOptions, kubeConfig, ...(opts.nodeName ? { nodeName: opts.nodeName } : {}),

@@ -57,7 +57,7 @@ export class NodeContainers {
     const rt = this.opts.runtime;
     const k8s = this.opts.kubernetes;
     const inCluster = k8s === 'on' || (k8s === 'auto' && (existsSync(SERVICE_ACCOUNT) || this.opts.kubeconfig !== ''));
-    this.parts = createNodeContainers({
+    this.parts = await createNodeContainers({
       nodeName: this.opts.node,
       kubernetes: !inCluster ? false : this.opts.kubeconfig ? { kubeconfigPath: this.opts.kubeconfig } : 'in-cluster',
       ...(rt === 'off' || rt === 'docker' ? { podman: false as const } : {}),

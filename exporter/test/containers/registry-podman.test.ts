@@ -131,7 +131,7 @@ describe('ContainerRegistry with a real podman container', async () => {
   });
 
   test('createNodeContainers wires layout, resolver, runtimes, registry and cgroup stats', { skip }, async () => {
-    const node = createNodeContainers({ nodeName: 'n1', podman: { socketPath: null }, docker: false });
+    const node = await createNodeContainers({ nodeName: 'n1', podman: { socketPath: null }, docker: false });
     await node.start();
     try {
       const got = node.registry.lookup(cgroupId);
