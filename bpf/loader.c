@@ -225,7 +225,7 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN); /* a closed stdout is an EPIPE to handle, not a death */
-	out_init(1);
+	out_init(1, &stop_signal);
 
 	prereq_check();
 	char tracefs_why[256] = "syscall exit tracepoints disabled by --no-syscall-tracepoints";

@@ -3,6 +3,7 @@
 #ifndef VIGIL_LOADER_H
 #define VIGIL_LOADER_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -45,7 +46,7 @@ int hooks_prog_ids_json(char *buf, size_t len); /* [id,...] of the attached prog
 void hooks_warnings(void (*emit)(const char *msg)); /* what went wrong while loading, one line each */
 
 /* loader_output.c: length-prefixed frames on stdout, buffered. */
-void out_init(int fd);
+void out_init(int fd, volatile sig_atomic_t *stop); /* stop: a signal asked us to end */
 bool out_closed(void);           /* the reader went away (EPIPE) */
 void out_frame(const void *rec, uint32_t len);
 void out_frame2(const void *head, uint32_t head_len, const void *tail, uint32_t tail_len);

@@ -120,12 +120,8 @@ static void remember_verifier_tail(const char *msg)
 	last_verifier_line[n] = 0;
 }
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+static void take_message(enum libbpf_print_level level, const char *msg)
 {
-	char msg[16384];
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (capturing) {
 		char name[64];
 		int err;
@@ -139,10 +135,34 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 			failed_map_err = err < 0 ? -err : err;
 		}
 		remember_verifier_tail(msg);
-		return 0;
+		return;
 	}
 	if (level == LIBBPF_WARN)
 		fprintf(stderr, "vigil-loader: libbpf: %s", msg);
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char small[4096];
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	va_list again;
+	va_copy(again, ap);
+	int n = vsnprintf(small, sizeof(small), fmt, ap);
+	if (n >= (int)sizeof(small)) {
+		/* a verifier log: its verdict is at the very end, so format all of it */
+		char *big = malloc((size_t)n + 1);
+		if (big) {
+			vsnprintf(big, (size_t)n + 1, fmt, again);
+			take_message(level, big);
+			free(big);
+			va_end(again);
+			return 0;
+		}
+	}
+	va_end(again);
+	if (n >= 0)
+		take_message(level, small);
 	return 0;
 }
 
@@ -221,7 +241,7 @@ static struct hook *hook_of_prog(const char *prog, int *cand_idx)
 {
 	for (size_t i = 0; i < NHOOKS; i++)
 		for (int c = 0; c < MAX_CAND; c++)
-			if (hooks[i].cand[c].prog && strncmp(hooks[i].cand[c].prog, prog, 15) == 0) {
+			if (hooks[i].cand[c].prog && strcmp(hooks[i].cand[c].prog, prog) == 0) {
 				*cand_idx = c;
 				return &hooks[i];
 			}
@@ -253,7 +273,7 @@ static void set_syscall_bitmaps(struct loader *L)
 		const struct hook *h = &hooks[i];
 		if (h->sc_nr < 0)
 			continue;
-		if (generic)
+		if (generic && !h->link) /* never both: that would emit the event twice */
 			set_bit(L->skel->bss->vigil_sc_exit_bitmap, h->sc_nr);
 		if (h->needs_enter && (h->link || generic))
 			set_bit(L->skel->bss->vigil_sc_bitmap, h->sc_nr);
@@ -267,6 +287,21 @@ static bool exit_hook_refused(void)
 		if (hooks[i].sc_nr >= 0 && hooks[i].pick < 0 && (hooks[i].failed[0] || hooks[i].failed[1]))
 			return true;
 	return false;
+}
+
+/* Turn the generic sys_exit hook on when an exit tracepoint was refused; true if that needs a reload. */
+static bool want_generic_exit(const struct loader *L)
+{
+	struct hook *generic = NULL;
+	for (size_t i = 0; i < NHOOKS; i++)
+		if (hooks[i].generic_exit)
+			generic = &hooks[i];
+	if (!generic || generic->wanted || !exit_hook_refused())
+		return false;
+	warn("hook sys_exit: standing in for the refused syscall exit tracepoints (costs every syscall)");
+	generic->wanted = true;
+	pick_next(L, generic, 0);
+	return generic->pick >= 0;
 }
 
 static void fail_load(const char *what)
@@ -334,6 +369,12 @@ int hooks_load(struct loader *L)
 			continue;
 		}
 
+		/* decided before attaching: detaching syscall tracepoints takes ~1 s of RCU grace periods */
+		if (want_generic_exit(L)) {
+			vigil_bpf__destroy(skel);
+			continue;
+		}
+
 		bool retry = false;
 		for (size_t i = 0; i < NHOOKS; i++) {
 			struct hook *h = &hooks[i];
@@ -355,16 +396,8 @@ int hooks_load(struct loader *L)
 			if (h->pick >= 0)
 				retry = true;
 		}
-		struct hook *generic = NULL;
-		for (size_t i = 0; i < NHOOKS; i++)
-			if (hooks[i].generic_exit)
-				generic = &hooks[i];
-		if (!retry && generic && !generic->wanted && exit_hook_refused()) {
-			warn("hook sys_exit: standing in for the refused syscall exit tracepoints (costs every syscall)");
-			generic->wanted = true;
-			pick_next(L, generic, 0);
-			retry = generic->pick >= 0;
-		}
+		if (!retry && want_generic_exit(L))
+			retry = true;
 		if (retry) {
 			destroy_links();
 			vigil_bpf__destroy(skel);

@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,12 +22,14 @@
 
 static int out_fd = 1;
 static bool out_gone;
+static volatile sig_atomic_t *out_stop; /* set by a signal handler: stop waiting for a stuck reader */
 static size_t out_len;
 static unsigned char out_buf[OUT_CAP];
 
-void out_init(int fd)
+void out_init(int fd, volatile sig_atomic_t *stop)
 {
 	out_fd = fd;
+	out_stop = stop;
 }
 
 bool out_closed(void)
@@ -40,7 +43,7 @@ static void write_all(const void *p, size_t n)
 	while (n > 0 && !out_gone) {
 		ssize_t w = write(out_fd, c, n);
 		if (w < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR && !(out_stop && *out_stop))
 				continue;
 			/* EPIPE and anything else: nobody can read us any more */
 			out_gone = true;

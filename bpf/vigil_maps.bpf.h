@@ -93,7 +93,7 @@ struct {
 /* Syscalls whose entry is recorded (connect, the setid family): set by the loader to those whose exit is
  * handled, so an entry never waits for an exit that will not come. */
 __u64 vigil_sc_bitmap[VIGIL_SC_BITMAP_WORDS] SEC(".bss");
-/* Syscalls the generic sys_exit program handles: all tracked ones, set only when that program is in use. */
+/* Syscalls the generic sys_exit program handles: those whose own exit tracepoint is not attached. */
 __u64 vigil_sc_exit_bitmap[VIGIL_SC_BITMAP_WORDS] SEC(".bss");
 
 #endif /* VIGIL_MAPS_BPF_H */
