@@ -146,12 +146,17 @@ static int on_event(void *ctx, void *data, size_t size)
 
 static void run(struct loader *L)
 {
-	uint64_t next_snapshot = now_mono_ns() + (uint64_t)L->interval_ms * 1000000ull;
+	uint32_t interval = L->interval_ms;
+	uint64_t next_snapshot = now_mono_ns() + (uint64_t)interval * 1000000ull;
 	int rb_fd = ring_buffer__epoll_fd(L->rb);
 	bool stdin_open = true;
 
 	while (!stop_signal && !L->quit && !out_closed()) {
 		uint64_t now = now_mono_ns();
+		if (L->interval_ms != interval) { /* changed by interval-ms: count from now */
+			interval = L->interval_ms;
+			next_snapshot = now + (uint64_t)interval * 1000000ull;
+		}
 		int timeout = POLL_MS;
 		if (next_snapshot > now && (next_snapshot - now) / 1000000ull < (uint64_t)timeout)
 			timeout = (int)((next_snapshot - now) / 1000000ull);
