@@ -19,7 +19,6 @@
 #include "loader.h"
 
 #define TRACEFS_MAGIC_NR 0x74726163
-#define DEBUGFS_MAGIC_NR 0x64626720
 
 static void missing(const char *what)
 {
