@@ -4,6 +4,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadNodeConfig } from './config/node-config.js';
 import { runNode, version } from './node/main.js';
+import { registerScannerCommands } from './scanner/cli/commands.js';
 
 const program = new Command();
 program.name('vigil').description('Kubernetes security and monitoring: eBPF node sensor, runtime rules, image scanning').version(version());
@@ -73,6 +74,7 @@ program
   });
 
 // Other wings register their own subcommands (one import and one call each, below this line).
+registerScannerCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`vigil: ${(err as Error).message}\n`);
