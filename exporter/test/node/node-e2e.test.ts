@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { VigilEvent } from '../../src/events/types.js';
+import { until } from '../support/wait.js';
 import { kernelTestSkipReason, podmanSkipReason } from '../support/privileges.js';
 import { ensureBusyboxImage, PODMAN_RUN_FLAGS, removeContainer } from '../support/podman.js';
 
@@ -22,16 +23,6 @@ const TOKEN = 'e2e-token-7f3a';
 function vigilProgramIds(): number[] {
   const out = execFileSync('bpftool', ['prog', 'show', '-j'], { encoding: 'utf8' });
   return (JSON.parse(out) as { id: number; name?: string }[]).filter((p) => p.name?.startsWith('vigil_')).map((p) => p.id);
-}
-
-async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 function metricValue(text: string, name: string, labels: Record<string, string>): number | undefined {

@@ -8,21 +8,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { until } from '../support/wait.js';
 import { kernelTestSkipReason } from '../support/privileges.js';
 
 const skip = kernelTestSkipReason();
 const exporterDir = resolve(import.meta.dirname, '../..');
 const loader = resolve(exporterDir, '../bpf/build/vigil-loader');
-
-async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 function startNode() {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-fail-'));

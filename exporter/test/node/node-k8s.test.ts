@@ -13,22 +13,13 @@ import { createInterface } from 'node:readline';
 import type { VigilEvent } from '../../src/events/types.js';
 import { KubeApiStandIn } from '../containers/helpers/kube-apiserver-standin.js';
 import { realisticPod } from '../containers/helpers/pod-fixtures.js';
+import { until } from '../support/wait.js';
 import { kernelTestSkipReason, podmanSkipReason } from '../support/privileges.js';
 import { ensureBusyboxImage, PODMAN_RUN_FLAGS, removeContainer } from '../support/podman.js';
 
 const skip = kernelTestSkipReason() ?? podmanSkipReason();
 const exporterDir = resolve(import.meta.dirname, '../..');
 const IMAGE = 'localhost/vigil-e2e:1';
-
-async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('vigil node with Kubernetes pod metadata (stand-in API server)', { skip }, () => {
   const api = new KubeApiStandIn();
