@@ -15,8 +15,13 @@ export type PipelineEvent =
   | { type: 'layer'; index: number; count: number; digest: string; compressedBytes: number; totalBytes?: number; done: boolean };
 
 export interface CatalogRequest {
-  /** The reference as the user or the cluster wrote it: any form parseReference accepts. */
+  /** What to read: any form parseReference accepts. */
   reference: string;
+  /**
+   * The reference as the user or the workload wrote it, recorded in the description (policies judge it: a pod
+   * running "app:1" is not pinned even when the scanner pulls it by digest). Default: `reference`.
+   */
+  displayReference?: string;
   platform?: Platform;
   credentials?: RegistryCredential[];
   insecureRegistries?: string[];
@@ -99,7 +104,7 @@ export async function catalogImage(req: CatalogRequest): Promise<CatalogedImage>
     });
     const c = handle.config;
     const image: ImageDescription = {
-      reference: req.reference,
+      reference: req.displayReference ?? req.reference,
       digest: handle.digest,
       config: {
         ...(c.user !== undefined ? { user: c.user } : {}),

@@ -28,6 +28,10 @@ const FIXABLE = ['true', 'false'] as const;
 export function createScannerMetrics(src: ScannerMetricSources): ScannerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'vigil_' });
+  // prom-client names these gauges *_total, which Prometheus conventions (and promtool) reserve for counters.
+  for (const name of ['vigil_nodejs_active_handles_total', 'vigil_nodejs_active_requests_total', 'vigil_nodejs_active_resources_total']) {
+    registry.removeSingleMetric(name);
+  }
   const now = src.now ?? Date.now;
 
   new Gauge({

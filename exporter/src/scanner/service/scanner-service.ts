@@ -44,6 +44,8 @@ export interface ImageRecord {
   indexDigest?: string;
   configDigest?: string;
   normalizedReference?: string;
+  /** The reference the last assessment's policies judged (see displayReference) */
+  judgedReference?: string;
   os?: OsInfo;
   summary?: ImageSummary;
   completeness?: Completeness;
@@ -108,6 +110,14 @@ function assessmentBytes(a: Assessment): number {
   return n;
 }
 
+/**
+ * The reference policies judge: one a workload wrote without a digest when there is one (if any workload runs the
+ * image unpinned, the image-reference policy must say so), else the first.
+ */
+export function displayReference(use: ImageUse): string {
+  return use.refs.find((r) => !r.includes('@')) ?? use.refs[0] ?? use.reference;
+}
+
 function errorCode(err: unknown): string {
   if (err instanceof SourceError || err instanceof LayerError) return err.code;
   return 'internal';
@@ -133,7 +143,13 @@ export class ScannerService {
     this.queue = new ScanQueue((key) => this.scan(key), opts.concurrency ?? 2);
     this.unsubscribe = opts.inventory.onChange((c) => {
       for (const key of c.added) this.track(key);
-      for (const key of c.changed) this.track(key);
+      for (const key of c.changed) {
+        this.track(key);
+        // A workload now names the image differently (a pod pinned by tag joined): judge the new reference.
+        const r = this.records.get(key);
+        const use = this.opts.inventory.get(key);
+        if (r?.judgedReference !== undefined && use && displayReference(use) !== r.judgedReference) this.queue.enqueue(key);
+      }
       for (const key of c.removed) this.untrack(key);
     });
     for (const key of opts.inventory.keys()) this.track(key);
@@ -193,7 +209,7 @@ export class ScannerService {
     if (cached && (!db || cached.dbDigest === db.meta.digest)) return cached;
     const cataloged = this.catalogs.get(key);
     if (!cataloged || !db) return undefined;
-    const a = this.assess(cataloged, db);
+    const a = this.assess(cataloged, db, this.opts.inventory.get(key));
     this.reports.set(key, a, assessmentBytes(a));
     return a;
   }
@@ -262,9 +278,12 @@ export class ScannerService {
     if (r) delete r.nextRetryAt;
   }
 
-  private assess(cataloged: CatalogedImage, db: VulnDb): Assessment {
+  private assess(cataloged: CatalogedImage, db: VulnDb, use: ImageUse | undefined): Assessment {
     const inputs = this.opts.policy();
-    return assessImage(cataloged, {
+    // Policies judge the reference workloads use, which may have changed since the catalogue was made.
+    const reference = use ? displayReference(use) : cataloged.image.reference;
+    const current = reference === cataloged.image.reference ? cataloged : { ...cataloged, image: { ...cataloged.image, reference } };
+    return assessImage(current, {
       db,
       ...(inputs.policy ? { policy: inputs.policy } : {}),
       ignore: inputs.ignore,
@@ -292,6 +311,7 @@ export class ScannerService {
         const credentials = await this.opts.credentials(use);
         cataloged = await (this.opts.catalog ?? catalogImage)({
           reference: use.reference,
+          displayReference: displayReference(use),
           credentials,
           tokenCache: this.tokens,
           ...(this.opts.platform ? { platform: this.opts.platform } : {}),
@@ -303,7 +323,7 @@ export class ScannerService {
       }
       const db = this.opts.db();
       if (!db) throw new Error('the vulnerability database went away during the scan');
-      const a = this.assess(cataloged, db);
+      const a = this.assess(cataloged, db, this.opts.inventory.get(key) ?? use);
       if (!this.records.has(key)) return; // the image stopped being used while it was pulled
       this.reports.set(key, a, assessmentBytes(a));
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -315,6 +335,7 @@ export class ScannerService {
         dbDigest: a.dbDigest,
         durationSeconds: seconds,
         normalizedReference: cataloged.normalizedReference,
+        judgedReference: a.result.image.reference,
         summary: summarize(a),
         completeness: a.completeness,
         configDigest: cataloged.configDigest,
