@@ -1,0 +1,138 @@
+// Folds a rule's IR for one event type (bucket): evt.type checks become constants, checks on fields the event
+// type never has become false (as in Falco, a missing value never matches), and the constants propagate. What
+// remains is what has to run for events of that type. Also derives the open() path prefixes a rule needs.
+
+import type { Position } from '../diagnostics.js';
+import type { Bucket } from '../fields/event-names.js';
+import { fieldsOf, type IR } from './ir.js';
+
+const TRUE: IR = { k: 'const', v: true };
+const FALSE: IR = { k: 'const', v: false };
+
+export function specialise(ir: IR, b: Bucket): IR {
+  switch (ir.k) {
+    case 'const':
+      return ir;
+    case 'bucket':
+      return ir.set.has(b) ? TRUE : FALSE;
+    case 'check': {
+      for (const f of fieldsOf(ir.check)) if (f.availability(b) === 'absent') return FALSE;
+      return ir;
+    }
+    case 'not': {
+      const c = specialise(ir.c, b);
+      return c.k === 'const' ? (c.v ? FALSE : TRUE) : { k: 'not', c };
+    }
+    case 'and':
+    case 'or': {
+      const neutral = ir.k === 'and';
+      const out: IR[] = [];
+      for (const child of ir.c) {
+        const c = specialise(child, b);
+        if (c.k === 'const') {
+          if (c.v === neutral) continue;
+          return c; // false in an and, true in an or
+        }
+        if (c.k === ir.k) out.push(...c.c);
+        else out.push(c);
+      }
+      if (out.length === 0) return neutral ? TRUE : FALSE;
+      return out.length === 1 ? out[0]! : { k: ir.k, c: out };
+    }
+  }
+}
+
+export interface UnsupportedUse {
+  field: string;
+  reason: string;
+  pos: Position;
+}
+
+/** Checks left after folding that need a field Vigil does not have for this event type. */
+export function unsupportedUses(ir: IR, b: Bucket, out: UnsupportedUse[] = []): UnsupportedUse[] {
+  switch (ir.k) {
+    case 'check':
+      for (const f of fieldsOf(ir.check)) {
+        if (f.availability(b) === 'unsupported') out.push({ field: f.display, reason: f.reason ?? 'not available in Vigil', pos: ir.check.pos });
+      }
+      break;
+    case 'not':
+      unsupportedUses(ir.c, b, out);
+      break;
+    case 'and':
+    case 'or':
+      for (const c of ir.c) unsupportedUses(c, b, out);
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
+const PATH_FIELDS = new Set(['fd.name', 'fd.nameraw', 'fs.path.name', 'fs.path.nameraw', 'evt.arg.name', 'evt.rawarg.name']);
+
+function globPrefix(g: string): string {
+  const i = g.search(/[*?[\\]/);
+  return i < 0 ? g : g.slice(0, i);
+}
+
+/**
+ * Path prefixes such that any open event the (folded) condition matches has a path starting with one of them;
+ * 'all' when the condition does not bound the path. Used to program the kernel's open filter.
+ */
+export function openPrefixes(ir: IR): string[] | 'all' {
+  switch (ir.k) {
+    case 'const':
+      return ir.v ? 'all' : [];
+    case 'bucket':
+      return 'all';
+    case 'not':
+      return 'all';
+    case 'or': {
+      const out: string[] = [];
+      for (const c of ir.c) {
+        const p = openPrefixes(c);
+        if (p === 'all') return 'all';
+        out.push(...p);
+      }
+      return out;
+    }
+    case 'and': {
+      let best: string[] | undefined;
+      for (const c of ir.c) {
+        const p = openPrefixes(c);
+        if (p === 'all') continue;
+        if (!best || p.length < best.length) best = p;
+      }
+      return best ?? 'all';
+    }
+    case 'check': {
+      const { lhs, op, rhs } = ir.check;
+      if (lhs.transforms.length || rhs?.kind !== 'const') return 'all';
+      const name = lhs.field.display;
+      const texts = rhs.texts;
+      let out: string[] | undefined;
+      if (PATH_FIELDS.has(name)) {
+        if (op === 'startswith' || op === '=' || op === 'in' || op === 'intersects' || op === 'pmatch') out = texts;
+        else if (op === 'glob') out = texts.map(globPrefix);
+      } else if (name === 'fd.directory') {
+        if (op === '=' || op === 'in' || op === 'intersects' || op === 'pmatch') out = texts.map((d) => (d.endsWith('/') ? d : `${d}/`));
+        else if (op === 'startswith') out = texts;
+        else if (op === 'glob') out = texts.map(globPrefix);
+      }
+      if (!out || out.some((p) => !p.startsWith('/'))) return 'all';
+      return out;
+    }
+  }
+}
+
+/** Drops duplicates and prefixes covered by shorter ones; sorted. */
+export function minimisePrefixes(prefixes: readonly string[]): string[] {
+  const sorted = [...new Set(prefixes)].sort();
+  const out: string[] = [];
+  for (const p of sorted) {
+    if (out.some((q) => p.startsWith(q))) continue;
+    out.push(p);
+  }
+  return out;
+}
