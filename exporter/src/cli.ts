@@ -4,6 +4,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadNodeConfig } from './config/node-config.js';
 import { runNode, version } from './node/main.js';
+import { registerRulesCommands } from './rules/cli/commands.js';
 import { registerScannerCommands } from './scanner/cli/commands.js';
 
 const program = new Command();
@@ -74,6 +75,7 @@ program
   });
 
 // Other wings register their own subcommands (one import and one call each, below this line).
+registerRulesCommands(program);
 registerScannerCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -2,6 +2,7 @@
 // runs the rules that can match it, each a closure specialised for that type. Matches are cheap references;
 // the Falco-shaped alert (rendered output, output_fields) is built only when the caller asks for it.
 
+import { hostname as osHostname } from 'node:os';
 import type { VigilEvent } from '../events/types.js';
 import type { CompiledRule, CompiledRuleset } from './compile/ruleset.js';
 import { renderOutput, type OutputValue } from './compile/output.js';
@@ -72,7 +73,7 @@ export class RuleEngine {
     opts: EngineOptions = {},
   ) {
     const users = opts.users ?? hostUserDirectory();
-    const hostname = opts.hostname ?? process.env.HOSTNAME ?? 'localhost';
+    const hostname = opts.hostname ?? osHostname();
     this.ctx = new EvalContext(users, hostname, opts.processLookup);
     this.renderCtx = new EvalContext(users, hostname, opts.processLookup);
     this.active = ruleset.rules.filter((r) => r.enabled && !r.skipped && r.tests.size > 0);
