@@ -1,7 +1,7 @@
 // Finalized captures on disk, so they survive a restart: `<id>.json` holds the document (what the API serves) and
 // `<id>.meta.json` its list form, so a restart reads only the small files. Both are written to a temporary name
-// and renamed, document first, so a crash leaves either both, a document without meta (removed on restore) or
-// nothing. Bounded by file count, total bytes and age, oldest first; every removal and error is counted. The
+// and renamed, document first, so a crash leaves either both, a document without meta (the meta is rebuilt
+// from it on restore) or nothing. Bounded by file count, total bytes and age, oldest first; every removal and error is counted. The
 // directory is Vigil's own (mode 0700) but its contents are still checked: sizes before reading, ids against
 // their pattern, metadata against a schema.
 
@@ -9,6 +9,7 @@ import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:
 import { join } from 'node:path';
 import { z } from 'zod';
 import { isCaptureId } from './capture-id.js';
+import { metaOf } from './open-capture.js';
 import type { CaptureDocument, CaptureMeta } from './types.js';
 
 export interface CaptureStoreOptions {
@@ -33,6 +34,8 @@ export interface CaptureStoreStats {
   restored: number;
   /** unreadable or invalid files met on restore (left in place unless they are leftovers of an interrupted write) */
   restoreErrors: number;
+  /** documents whose metadata was missing or damaged, re-indexed from the document itself */
+  recovered: number;
   readErrors: number;
   removed: { count: number; bytes: number; age: number; orphan: number };
 }
@@ -56,6 +59,23 @@ const metaSchema = z.object({
   bytes: z.number().nonnegative(),
   persisted: z.boolean(),
 });
+// What a document must have to be served; the entries and tree are passed through as stored.
+const docSchema = z
+  .object({
+    id: z.string(),
+    status: z.enum(['pending', 'complete']),
+    created: z.number(),
+    completed: z.number().optional(),
+    container: z.object({ id: z.string(), name: z.string().optional(), image: z.string().optional() }).loose(),
+    k8s: z.object({ ns: z.string(), pod: z.string() }).loose().optional(),
+    alert: alertSchema,
+    alert_count: z.number().int().nonnegative(),
+    window: z.object({ from: z.number(), to: z.number() }).loose(),
+    entries: z.array(z.unknown()),
+    processes: z.array(z.unknown()),
+    summary: z.object({}).loose(),
+  })
+  .loose();
 
 interface StoredFile {
   bytes: number;
@@ -70,7 +90,7 @@ export class CaptureStore {
   private readonly now: () => number;
   private readonly removedListeners: ((ids: string[]) => void)[] = [];
   readonly stats: CaptureStoreStats = {
-    files: 0, bytes: 0, written: 0, writeErrors: 0, writesRefused: 0, restored: 0, restoreErrors: 0, readErrors: 0,
+    files: 0, bytes: 0, written: 0, writeErrors: 0, writesRefused: 0, restored: 0, restoreErrors: 0, recovered: 0, readErrors: 0,
     removed: { count: 0, bytes: 0, age: 0, orphan: 0 },
   };
 
@@ -118,12 +138,35 @@ export class CaptureStore {
       out.push(meta);
       this.stats.restored++;
     }
-    for (const id of docs) {
-      // A document without metadata: the write was interrupted between the two renames.
+    for (const id of [...docs].sort()) {
+      // A document without (valid) metadata: the write was interrupted between the two renames, or the meta
+      // file was damaged. The document says everything the metadata would.
       if (!isCaptureId(id)) continue;
-      await this.unlinkQuietly(id + DOC_SUFFIX);
-      this.stats.removed.orphan++;
+      const doc = await this.readDocument(id);
+      if (!doc) {
+        await this.unlinkQuietly(id + DOC_SUFFIX);
+        this.stats.removed.orphan++;
+        continue;
+      }
+      const meta = metaOf(doc, 0, true);
+      const metaText = JSON.stringify(meta);
+      try {
+        await writeFile(join(this.opts.dir, `${id}${META_SUFFIX}.tmp`), metaText, { mode: 0o600 });
+        await rename(join(this.opts.dir, `${id}${META_SUFFIX}.tmp`), join(this.opts.dir, id + META_SUFFIX));
+      } catch {
+        this.stats.writeErrors++;
+      }
+      const [docBytes, total] = await this.sizesOf(id);
+      meta.bytes = docBytes;
+      this.track(id, total, meta.completed ?? meta.created);
+      out.push(meta);
+      this.stats.recovered++;
     }
+    // Recovered ones were appended out of time order; retention and listing go by age.
+    out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const order = [...this.files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    this.files.clear();
+    for (const [id, f] of order) this.files.set(id, f);
     const removed = await this.enforceRetention();
     const gone = new Set(removed);
     return out.filter((m) => !gone.has(m.id));
@@ -159,17 +202,20 @@ export class CaptureStore {
   /** The stored document, or undefined (unknown id, unreadable, too large or invalid: counted). */
   async read(id: string): Promise<CaptureDocument | undefined> {
     if (!isCaptureId(id) || !this.files.has(id)) return undefined;
+    const doc = await this.readDocument(id);
+    if (!doc) this.stats.readErrors++;
+    return doc;
+  }
+
+  private async readDocument(id: string): Promise<CaptureDocument | undefined> {
     try {
       const path = join(this.opts.dir, id + DOC_SUFFIX);
       const st = await stat(path);
-      if (st.size > this.opts.maxFileBytes) throw new Error(`capture file ${path} has ${st.size} bytes, more than ${this.opts.maxFileBytes}`);
-      const doc = JSON.parse(await readFile(path, 'utf8')) as Partial<CaptureDocument> | null;
-      if (!doc || typeof doc !== 'object' || doc.id !== id || !Array.isArray(doc.entries) || !Array.isArray(doc.processes)) {
-        throw new Error(`capture file ${path} is not a capture document`);
-      }
-      return doc as CaptureDocument;
+      if (!st.isFile() || st.size > this.opts.maxFileBytes) return undefined;
+      const parsed = docSchema.safeParse(JSON.parse(await readFile(path, 'utf8')));
+      if (!parsed.success || parsed.data.id !== id) return undefined;
+      return parsed.data as unknown as CaptureDocument;
     } catch {
-      this.stats.readErrors++;
       return undefined;
     }
   }

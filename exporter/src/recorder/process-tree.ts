@@ -96,10 +96,9 @@ export function buildProcessTree(
       setParent(child, a.pid, 'ancestry');
       let parent = current.get(a.pid);
       if (!parent) parent = create(a.pid, typeof a.name === 'string' ? a.name : '', 'ancestry');
-      if (parent.node.seen === 'ancestry') {
-        if (parent.node.exe === undefined && typeof a.exe === 'string') parent.node.exe = a.exe;
-        if (parent.node.cmdline === undefined && typeof a.cmdline === 'string') parent.node.cmdline = a.cmdline;
-      }
+      // Fills only what the window did not tell (a process that acted but never exec'd inside it).
+      if (parent.node.exe === undefined && typeof a.exe === 'string') parent.node.exe = a.exe;
+      if (parent.node.cmdline === undefined && typeof a.cmdline === 'string') parent.node.cmdline = a.cmdline;
       child = parent;
     }
   }

@@ -164,7 +164,7 @@ export class FlightRecorder {
   private captureBytes = 0;
   private readonly pendingWrites = new Map<string, Promise<number | undefined>>();
   private readonly store: CaptureStore | undefined;
-  private retentionRunning = false;
+  private retention: Promise<unknown> | undefined;
   private readonly onComplete: ((doc: CaptureDocument) => void) | undefined;
   private readonly counters = {
     recorded: 0,
@@ -175,7 +175,7 @@ export class FlightRecorder {
     completed: 0,
     closedEarly: 0,
     refused: { invalid: 0, host: 0 },
-    dropped: { entries: 0, bytes: 0, memory: 0, 'open-limit': 0 } as Record<CaptureTruncation, number>,
+    dropped: { entries: 0, bytes: 0, memory: 0, 'open-limit': 0, shutdown: 0 } as Record<CaptureTruncation, number>,
     evictedFromMemory: 0,
     forgotten: 0,
     callbackErrors: 0,
@@ -538,23 +538,26 @@ export class FlightRecorder {
       else ring.compact();
     }
     for (const cap of [...this.open.values()]) if (now > cap.to + this.o.finalizeDelayMs) this.finalize(cap);
-    if (this.store && !this.retentionRunning) {
-      this.retentionRunning = true;
-      void this.store.enforceRetention().finally(() => (this.retentionRunning = false));
+    if (this.store && !this.retention) {
+      this.retention = this.store.enforceRetention().finally(() => (this.retention = undefined));
     }
   }
 
   /** Finalizes every open capture (at shutdown) and waits for pending writes. */
   async close(): Promise<void> {
-    for (const cap of [...this.open.values()]) this.finalize(cap);
-    await Promise.all(this.pendingWrites.values());
-    await this.store?.idle();
+    const now = this.now();
+    for (const cap of [...this.open.values()]) {
+      if (now <= cap.to && cap.truncated === undefined) cap.truncated = 'shutdown';
+      this.finalize(cap);
+    }
+    await this.flush();
   }
 
-  /** Waits until every finished capture's write has settled (tests, shutdown). */
+  /** Waits until every finished capture's write, and a retention pass started by sweep, have settled. */
   async flush(): Promise<void> {
     await Promise.all(this.pendingWrites.values());
     await this.store?.idle();
+    await this.retention;
   }
 
   // ---------------------------------------------------------------- reading

@@ -29,8 +29,11 @@ export interface CaptureAlert {
   pid?: number;
 }
 
-/** Why a capture holds less than its window: entries dropped at a bound, or closed early at the open-capture cap. */
-export type CaptureTruncation = 'entries' | 'bytes' | 'memory' | 'open-limit';
+/**
+ * Why a capture holds less than its window: entries dropped at a bound (entries, bytes, memory), or closed
+ * before its window ended (open-limit: too many open captures; shutdown: the recorder was closed).
+ */
+export type CaptureTruncation = 'entries' | 'bytes' | 'memory' | 'open-limit' | 'shutdown';
 
 export interface CaptureWindow {
   /** Unix ms, inclusive */
