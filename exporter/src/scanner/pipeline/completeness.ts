@@ -32,8 +32,10 @@ export function assessCompleteness(input: CompletenessInput): Completeness {
   for (const e of input.catalogErrors) reasons.push(`the ${e.cataloger} cataloger failed (${e.message}): its packages were not checked`);
   const p = input.match.problems;
   if (p['no-ecosystem'] > 0) reasons.push(`${plural(p['no-ecosystem'], 'package')} could not be matched: no OSV release ecosystem is known for them`);
-  if (p['unsupported-ecosystem'] > 0) reasons.push(`${plural(p['unsupported-ecosystem'], 'package')} are in ecosystems Vigil cannot order versions for`);
-  if (p['invalid-version'] > 0) reasons.push(`${plural(p['invalid-version'], 'package')} have versions that cannot be read, so they were not checked`);
+  const u = p['unsupported-ecosystem'];
+  if (u > 0) reasons.push(`${plural(u, 'package')} ${u === 1 ? 'is in an ecosystem' : 'are in ecosystems'} Vigil cannot order versions for`);
+  const v = p['invalid-version'];
+  if (v > 0) reasons.push(`${plural(v, 'package')} ${v === 1 ? 'has a version' : 'have versions'} that cannot be read, so ${v === 1 ? 'it was' : 'they were'} not checked`);
 
   // Ecosystems the image needs that the database knows nothing about: matching them found nothing by construction.
   const needed = new Map<string, number>();

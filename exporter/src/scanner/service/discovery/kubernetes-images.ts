@@ -37,12 +37,15 @@ const OWNER_PREFIX = 'pod:';
 /** What to pull for a container: repo@digest from imageID when it names one, else the image reference as written. */
 export function containerImage(imageId: string | undefined, digest: string | undefined, image: string | undefined): { key: string; reference: string; digest?: string } | undefined {
   if (digest && imageId) {
-    const repo = imageId.slice(0, imageId.indexOf('@'));
-    try {
-      const ref = parseReference(`${repo}@${digest}`);
-      if (ref.transport === 'registry') return { key: digest, reference: ref.normalized, digest };
-    } catch {
-      // an imageID that is not a registry reference; fall back to the spec's image below
+    const repo = imageId.slice(0, Math.max(0, imageId.indexOf('@')));
+    // A runtime may report a bare image id ("sha256:<id>") where the repository belongs: not a registry reference.
+    if (repo !== '' && !/^sha(256|512):/.test(repo)) {
+      try {
+        const ref = parseReference(`${repo}@${digest}`);
+        if (ref.transport === 'registry') return { key: digest, reference: ref.normalized, digest };
+      } catch {
+        // not a registry reference; fall back to the spec's image below
+      }
     }
     if (image) {
       try {
