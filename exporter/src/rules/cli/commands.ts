@@ -57,7 +57,10 @@ export function runCheck(files: string[], warnings: boolean, out: Write): number
   const engine = new RuleEngine(r.ruleset);
   const needs = engine.kernelNeeds();
   out(`vigil rules check: OK: ${files.length} file${files.length === 1 ? '' : 's'}, ${summary(r)}, ${r.warnings.length} warning${r.warnings.length === 1 ? '' : 's'}\n`);
-  out(`  kernel filter: event types ${[...needs.eventTypes].sort().join(', ') || '(none)'}; opens: ${needs.openPrefixes === 'all' ? `all (needed by ${needs.allOpensFor.join(', ')})` : needs.openPrefixes.join(' ') || '(none)'}\n`);
+  const list = (p: string[] | 'all'): string => (p === 'all' ? 'all' : p.join(' ') || '(none)');
+  out(`  kernel filter: event types ${[...needs.eventTypes].sort().join(', ') || '(none)'}\n`);
+  out(`  opens: ${needs.openPrefixes === 'all' ? `all (needed by ${needs.allOpensFor.join(', ')})` : list(needs.openPrefixes)}\n`);
+  if (needs.openWritesOnlyRules) out(`  opens for reading (when the sensor sends every open for writing): ${list(needs.openReadPrefixes)}\n`);
   return 0;
 }
 

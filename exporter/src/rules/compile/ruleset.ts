@@ -13,7 +13,7 @@ import { exceptionExpr } from './exceptions.js';
 import type { IR } from './ir.js';
 import { compileOutput, type CompiledOutput } from './output.js';
 import { parseToExpr, ResolveError, Resolver, type ResolveEnv } from './resolve.js';
-import { minimisePrefixes, openPrefixes, specialise, unsupportedUses } from './specialise.js';
+import { minimisePrefixes, onlyWrites, openPrefixes, specialise, unsupportedUses } from './specialise.js';
 
 export interface CompiledRule {
   name: string;
@@ -33,6 +33,8 @@ export interface CompiledRule {
   skipped?: string;
   /** For rules that match opens: the path prefixes they need, or 'all'. */
   openPrefixes?: string[] | 'all';
+  /** The rule matches only opens for writing (creat, or evt.is_open_write=true on every branch). */
+  openWritesOnly?: boolean;
 }
 
 export interface CompiledRuleset {
@@ -161,6 +163,7 @@ function compileRule(info: RuleInfo, env: ResolveEnv, diags: Diagnostics): Compi
   const tests = new Map<Bucket, Pred>();
   const unsupported: { field: string; reason: string; pos: Position }[] = [];
   const openSets: (string[] | 'all')[] = [];
+  let writesOnly = true;
   for (const b of BUCKETS) {
     const folded = specialise(ir, b);
     if (folded.k === 'const' && !folded.v) continue;
@@ -170,7 +173,10 @@ function compileRule(info: RuleInfo, env: ResolveEnv, diags: Diagnostics): Compi
       continue;
     }
     tests.set(b, generate(folded));
-    if (BUCKET_EVENT_TYPE[b] === 'open') openSets.push(openPrefixes(folded));
+    if (BUCKET_EVENT_TYPE[b] === 'open') {
+      openSets.push(openPrefixes(folded));
+      if (b !== 'creat' && !onlyWrites(folded)) writesOnly = false;
+    }
   }
   const rule: CompiledRule = { ...base, tests, output };
   const unobserved = [...resolver.notes.unobservedTypes];
@@ -197,6 +203,7 @@ function compileRule(info: RuleInfo, env: ResolveEnv, diags: Diagnostics): Compi
   }
   if (openSets.length) {
     rule.openPrefixes = openSets.includes('all') ? 'all' : minimisePrefixes(openSets.flat() as string[]);
+    rule.openWritesOnly = writesOnly;
   }
   return rule;
 }

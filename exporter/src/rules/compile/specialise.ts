@@ -98,13 +98,15 @@ export function openPrefixes(ir: IR): string[] | 'all' {
       return out;
     }
     case 'and': {
-      let best: string[] | undefined;
+      // A path matching every child starts with a prefix from each child's set, so the longer of two
+      // related prefixes bounds it: intersect the sets pairwise.
+      let acc: string[] | undefined;
       for (const c of ir.c) {
         const p = openPrefixes(c);
         if (p === 'all') continue;
-        if (!best || p.length < best.length) best = p;
+        acc = acc === undefined ? p : intersectPrefixes(acc, p);
       }
-      return best ?? 'all';
+      return acc ?? 'all';
     }
     case 'check': {
       const { lhs, op, rhs } = ir.check;
@@ -126,6 +128,18 @@ export function openPrefixes(ir: IR): string[] | 'all' {
   }
 }
 
+function intersectPrefixes(a: readonly string[], b: readonly string[]): string[] {
+  if (a.length * b.length > 4096) return a.length <= b.length ? [...a] : [...b];
+  const out: string[] = [];
+  for (const x of a) {
+    for (const y of b) {
+      if (x.startsWith(y)) out.push(x);
+      else if (y.startsWith(x)) out.push(y);
+    }
+  }
+  return out;
+}
+
 /** Drops duplicates and prefixes covered by shorter ones; sorted. */
 export function minimisePrefixes(prefixes: readonly string[]): string[] {
   const sorted = [...new Set(prefixes)].sort();
@@ -135,4 +149,23 @@ export function minimisePrefixes(prefixes: readonly string[]): string[] {
     out.push(p);
   }
   return out;
+}
+
+/** True when every open the (folded) condition matches is an open for writing (evt.is_open_write = true). */
+export function onlyWrites(ir: IR): boolean {
+  switch (ir.k) {
+    case 'const':
+      return !ir.v;
+    case 'and':
+      return ir.c.some(onlyWrites);
+    case 'or':
+      return ir.c.every(onlyWrites);
+    case 'check': {
+      const { lhs, op, rhs } = ir.check;
+      if (lhs.field.display !== 'evt.is_open_write' || lhs.transforms.length || rhs?.kind !== 'const') return false;
+      return (op === '=' && rhs.values.length === 1 && rhs.values[0] === true) || (op === '!=' && rhs.values[0] === false);
+    }
+    default:
+      return false;
+  }
 }

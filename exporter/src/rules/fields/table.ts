@@ -348,7 +348,12 @@ def('evt.category', 'string', 'file (open, mount), net (connect, accept), proces
     default: return undefined;
   }
 });
-const accMode = (c: EvalContext): number | undefined => { const f = num(c.ev.open?.flags); return f === undefined ? undefined : f & 3; };
+/** O_ACCMODE of an open; creat() is open(O_CREAT|O_WRONLY|O_TRUNC). */
+const accMode = (c: EvalContext): number | undefined => {
+  if (c.ev.open?.syscall === 'creat') return 1;
+  const f = num(c.ev.open?.flags);
+  return f === undefined ? undefined : f & 3;
+};
 const openOnly = onTypes(['open']);
 def('evt.is_open_read', 'bool', 'open with O_RDONLY or O_RDWR', (c) => { const a = accMode(c); return a === undefined ? undefined : a === 0 || a === 2; }, { avail: openOnly });
 def('evt.is_open_write', 'bool', 'open with O_WRONLY or O_RDWR', (c) => { const a = accMode(c); return a === undefined ? undefined : a === 1 || a === 2; }, { avail: openOnly });
