@@ -162,6 +162,9 @@ static void run(struct loader *L)
 			timeout = (int)((next_snapshot - now) / 1000000ull);
 		else if (next_snapshot <= now)
 			timeout = 0;
+		int kt = kill_timeout_ms();
+		if (kt >= 0 && kt < timeout)
+			timeout = kt;
 
 		struct pollfd fds[2] = { { .fd = 0, .events = POLLIN }, { .fd = rb_fd, .events = POLLIN } };
 		int pr = poll(fds, 2, timeout);
@@ -180,6 +183,7 @@ static void run(struct loader *L)
 				stdin_open = false;
 		}
 
+		kill_poll(L);
 		now = now_mono_ns();
 		if (now >= next_snapshot) {
 			snapshot_counters(L);
@@ -249,6 +253,8 @@ int main(int argc, char **argv)
 		err = control_ignore_tgid(&L, (uint32_t)getpid(), true); /* never observe ourselves */
 	if (!err)
 		err = snapshot_init(&L);
+	if (!err)
+		err = kill_init(&L);
 	if (err) {
 		fprintf(stderr, "vigil-loader: initialising maps failed: %s\n", strerror(-err));
 		hooks_destroy(&L);
@@ -281,6 +287,7 @@ int main(int argc, char **argv)
 
 	run(&L);
 
+	kill_free();
 	ring_buffer__free(L.rb);
 	snapshot_free();
 	hooks_destroy(&L);

@@ -70,4 +70,11 @@ void control_line(struct loader *L, const char *line, size_t len);
 /* Reads what stdin has; returns 0, or -1 at EOF (the exporter is gone). */
 int control_read(struct loader *L, int fd);
 
+/* loader_kill.c: armed kills and the exec guard (vigil_kill.bpf.h is the kernel half). */
+int kill_init(struct loader *L);
+bool kill_command(struct loader *L, const char *cmd, const char *arg, const char *line); /* false: not ours */
+void kill_poll(struct loader *L);  /* report outcomes, run fallbacks and expiries; every loop round */
+int kill_timeout_ms(void);         /* when kill_poll() must run next; -1: nothing armed */
+void kill_free(void);
+
 #endif /* VIGIL_LOADER_H */

@@ -9,6 +9,7 @@
  *   prefix-add <path>   prefix-del <path>   prefix-clear
  *   ignore-tgid <pid>   unignore-tgid <pid>
  *   interval-ms <N>   snapshot   quit
+ *   kill, kill-cancel, kill-clear, exec-kill-add[-host], exec-kill-del, exec-kill-clear: see loader_kill.c
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -248,6 +249,8 @@ static int run_command(struct loader *L, const char *line)
 		L->quit = true;
 		return reply_ok(line);
 	}
+	if (kill_command(L, cmd, arg, line)) /* kill, kill-cancel, kill-clear, exec-kill-*: loader_kill.c */
+		return 0;
 	return reply_error(line, "unknown command");
 }
 

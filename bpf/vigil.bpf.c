@@ -13,6 +13,7 @@
 #include "vigil_events.h"
 #include "vigil_internal.h"
 #include "vigil_syscalls.h"
+#include "vigil_kill.h"
 
 #include "vigil_maps.bpf.h"
 #include "vigil_emit.bpf.h"
@@ -21,6 +22,7 @@
 #include "vigil_proc.bpf.h"
 #include "vigil_sys.bpf.h"
 #include "vigil_sched.bpf.h"
+#include "vigil_kill.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -30,6 +32,7 @@ SEC("tp_btf/sys_enter")
 int BPF_PROG(vigil_enter_btf, struct pt_regs *regs, long id)
 {
 	count_syscall();
+	kill_check(VIGIL_KILL_VIA_SYS_ENTER);
 	if (sc_tracked(id))
 		handle_tracked_enter(id, regs->di, regs->si, regs->dx, regs->r10);
 	return 0;
@@ -39,6 +42,7 @@ SEC("raw_tp/sys_enter")
 int BPF_PROG(vigil_enter_raw, struct pt_regs *regs, long id)
 {
 	count_syscall();
+	kill_check(VIGIL_KILL_VIA_SYS_ENTER);
 	if (sc_tracked(id))
 		handle_tracked_enter(id, BPF_CORE_READ(regs, di), BPF_CORE_READ(regs, si), BPF_CORE_READ(regs, dx),
 				     BPF_CORE_READ(regs, r10));
@@ -74,6 +78,7 @@ int BPF_PROG(vigil_sw_btf, bool preempt, struct task_struct *prev, struct task_s
 {
 	/* direct (BTF) reads: this runs on every context switch */
 	handle_switch(next->pid ? next->cgroups->dfl_cgrp->kn->id : 0);
+	kill_check(VIGIL_KILL_VIA_SCHED_SWITCH); /* current is still prev here */
 	return 0;
 }
 
@@ -81,18 +86,21 @@ SEC("raw_tp/sched_switch")
 int BPF_PROG(vigil_sw_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
 	handle_switch(BPF_CORE_READ(next, pid) ? BPF_CORE_READ(next, cgroups, dfl_cgrp, kn, id) : 0);
+	kill_check(VIGIL_KILL_VIA_SCHED_SWITCH);
 	return 0;
 }
 
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(vigil_exec_btf, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
+	exec_guard(p, bprm);
 	return handle_exec(p, bprm);
 }
 
 SEC("raw_tp/sched_process_exec")
 int BPF_PROG(vigil_exec_raw, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
+	exec_guard(p, bprm);
 	return handle_exec(p, bprm);
 }
 
@@ -111,12 +119,14 @@ int BPF_PROG(vigil_fork_raw, struct task_struct *parent, struct task_struct *chi
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(vigil_pexit_btf, struct task_struct *p)
 {
+	kill_forget(p);
 	return handle_exit(p);
 }
 
 SEC("raw_tp/sched_process_exit")
 int BPF_PROG(vigil_pexit_raw, struct task_struct *p)
 {
+	kill_forget(p);
 	return handle_exit(p);
 }
 
