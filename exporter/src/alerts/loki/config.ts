@@ -33,6 +33,8 @@ export const LokiConfigSchema = z
     batchMaxBytes: z.number().int().min(1024).max(16 * MiB).default(MiB),
     /** Longest an entry waits for its batch to fill before it is sent anyway. */
     batchMaxWaitMs: z.number().int().min(1).max(60_000).default(1000),
+    /** Shorter wait once an alert is in the batch: alerts reach Loki within this (plus the push) when Loki is up. */
+    alertMaxWaitMs: z.number().int().min(1).max(60_000).default(200),
     /** Deadline of one push request, connect to response. */
     timeoutMs: z.number().int().min(100).max(300_000).default(10_000),
     /** Retry delays: exponential from backoffMinMs, capped at backoffMaxMs, with full jitter. */

@@ -100,6 +100,8 @@ export class LokiSink {
   /** Past the close deadline: abandon the batch in flight (it stays in the spool). */
   private stopped = false;
   private flushing = 0;
+  /** performance.now() of the oldest alert waiting for a batch (undefined: none). */
+  private alertSince: number | undefined;
   private wake: (() => void) | undefined;
   private abort: AbortController | undefined;
   private readonly flushWaiters: { target: number; resolve: (done: boolean) => void }[] = [];
@@ -184,7 +186,12 @@ export class LokiSink {
     }
     if (result === 'dropped') return false;
     if (result === 'spooled') this.counters.spooled[kind]++;
-    this.nudge();
+    if (kind === 'alert' && this.alertSince === undefined) {
+      this.alertSince = performance.now();
+      this.wake?.();
+    } else {
+      this.nudge();
+    }
     return true;
   }
 
@@ -340,11 +347,20 @@ export class LokiSink {
       if (this.stopped) return undefined;
       const w = this.spool.waiting();
       if (w.entries > 0) {
-        const age = performance.now() - (w.oldestQueuedAt ?? 0);
+        const now = performance.now();
+        const wait = Math.min(
+          this.cfg.batchMaxWaitMs - (now - (w.oldestQueuedAt ?? 0)),
+          this.alertSince === undefined ? Infinity : this.cfg.alertMaxWaitMs - (now - this.alertSince),
+        );
         const due = w.onDisk || w.entries >= this.cfg.batchMaxEntries || w.bytes >= this.cfg.batchMaxBytes
-          || age >= this.cfg.batchMaxWaitMs || this.flushing > 0 || this.closing;
-        if (due) return this.spool.take(this.cfg.batchMaxEntries, this.cfg.batchMaxBytes);
-        await this.sleep(this.cfg.batchMaxWaitMs - age);
+          || wait <= 0 || this.flushing > 0 || this.closing;
+        if (due) {
+          const batch = this.spool.take(this.cfg.batchMaxEntries, this.cfg.batchMaxBytes);
+          // Alerts left behind (the batch was full) go with the next batch, which is due at once or soon.
+          this.alertSince = this.spool.waiting().entries > 0 && this.alertSince !== undefined ? now : undefined;
+          return batch;
+        }
+        await this.sleep(wait);
       } else {
         if (this.closing) return undefined;
         await this.sleep(Infinity);

@@ -188,15 +188,23 @@ describe('batching and ordering', () => {
     assert.deepEqual(loki.pushes.map((p) => p.entries), [10, 10, 10]);
   });
 
-  test('a lone entry waits at most batchMaxWaitMs', async () => {
+  test('a lone activity entry waits at most batchMaxWaitMs; an alert at most alertMaxWaitMs', async () => {
     const loki = await standIn();
-    const sink = new LokiSink({ config: testConfig(loki.url, { batchMaxEntries: 1000, batchMaxWaitMs: 300 }), node: 'n' });
-    const t0 = performance.now();
-    sink.pushAlert(makeAlert(1));
+    const sink = new LokiSink({ config: testConfig(loki.url, { batchMaxEntries: 1000, batchMaxWaitMs: 600, alertMaxWaitMs: 100 }), node: 'n' });
+    let t0 = performance.now();
+    sink.pushActivity('cap-1', { ts: Date.now(), type: 'exec' });
     await loki.waitFor(() => loki.entries.length === 1, 5000);
-    const took = performance.now() - t0;
+    const activityTook = performance.now() - t0;
+    t0 = performance.now();
+    sink.pushActivity('cap-1', { ts: Date.now(), type: 'exec' });
+    await new Promise((r) => setTimeout(r, 50));
+    sink.pushAlert(makeAlert(1)); // takes the waiting activity entry along
+    await loki.waitFor(() => loki.entries.length === 3, 5000);
+    const alertTook = performance.now() - t0;
     await sink.close();
-    assert.ok(took >= 280 && took < 1500, `delivered after ${took.toFixed(0)} ms`);
+    assert.ok(activityTook >= 580 && activityTook < 2000, `activity delivered after ${activityTook.toFixed(0)} ms`);
+    assert.ok(alertTook >= 140 && alertTook < 500, `alert delivered after ${alertTook.toFixed(0)} ms`);
+    assert.equal(loki.pushes.length, 2);
   });
 
   test('entries pushed out of time order are sorted per stream (a strict-ordering Loki accepts them all)', async () => {
