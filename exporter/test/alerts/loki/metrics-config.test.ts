@@ -4,10 +4,12 @@
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { z } from 'zod';
 import { LokiStandIn } from '../../support/loki-standin.js';
-import { LokiConfigSchema, LokiSink, registerLokiMetrics } from '../../../src/alerts/loki/index.js';
+import { LOKI_STREAM_LABELS, LokiConfigSchema, LokiSink, registerLokiMetrics } from '../../../src/alerts/loki/index.js';
 import { makeAlert, testConfig } from './helpers.js';
 
 const standIns: LokiStandIn[] = [];
@@ -116,5 +118,42 @@ describe('configuration', () => {
     const sink = new LokiSink({ config: testConfig('http://127.0.0.1:9/prefix/'), node: 'n' });
     assert.equal(sink.pushUrl, 'http://127.0.0.1:9/prefix/loki/api/v1/push');
     await sink.close();
+  });
+});
+
+describe('docs/loki.md says what the code does', () => {
+  const doc = readFileSync(join(import.meta.dirname, '..', '..', '..', '..', 'docs', 'loki.md'), 'utf8');
+  const section = (title: string) => {
+    const start = doc.indexOf(`## ${title}`);
+    assert.ok(start >= 0, `section ${title}`);
+    const end = doc.indexOf('\n## ', start + 3);
+    return doc.slice(start, end < 0 ? undefined : end);
+  };
+  const firstColumn = (text: string) => [...text.matchAll(/^\| `([a-z_]+)` \|/gm)].map((m) => m[1]);
+
+  test('the label table lists exactly LOKI_STREAM_LABELS, in order', () => {
+    assert.deepEqual(firstColumn(section('Stream labels')), [...LOKI_STREAM_LABELS]);
+  });
+
+  test('the metrics table lists exactly the registered families', async () => {
+    const registry = new Registry();
+    const sink = new LokiSink({ config: testConfig('http://127.0.0.1:9'), node: 'n' });
+    registerLokiMetrics(registry, sink);
+    const names = (await registry.getMetricsAsJSON()).map((m) => m.name).sort();
+    await sink.close();
+    assert.deepEqual([...firstColumn(section('Metrics'))].sort(), names);
+  });
+
+  test('every key of the loki: example is a schema key and vice versa, with the default shown', () => {
+    const yaml = /```yaml\nloki:\n([\s\S]*?)```/.exec(section('Configuration: the `loki:` section'))![1]!;
+    const keys = [...yaml.matchAll(/^ {2}([a-zA-Z]+):/gm)].map((m) => m[1]!);
+    assert.deepEqual([...keys].sort(), Object.keys(LokiConfigSchema.shape).sort());
+    const defaults = LokiConfigSchema.parse({}) as Record<string, unknown>;
+    for (const line of yaml.split('\n')) {
+      const m = /^ {2}([a-zA-Z]+): ([^#\s]+)/.exec(line);
+      if (!m || ['url', 'bearerTokenFile'].includes(m[1]!)) continue; // shown with example values
+      const shown = m[2] === '""' ? '' : m[2]!;
+      assert.equal(String(defaults[m[1]!]), shown, m[1]);
+    }
   });
 });
