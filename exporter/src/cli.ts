@@ -3,7 +3,7 @@
 
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadNodeConfig } from './config/node-config.js';
-import { runNode, version } from './node/main.js';
+import { RulesError, runNode, version } from './node/main.js';
 import { registerRulesCommands } from './rules/cli/commands.js';
 import { registerScannerCommands } from './scanner/cli/commands.js';
 
@@ -61,6 +61,10 @@ program
     try {
       running = await runNode(cfg, fatal);
     } catch (err) {
+      if (err instanceof RulesError) {
+        process.stderr.write(`vigil: rules error:\n${err.message}\n`);
+        process.exit(2);
+      }
       process.stderr.write(`vigil: cannot start: ${(err as Error).message}\n`);
       process.exit(3);
     }

@@ -72,13 +72,34 @@ export const NodeConfigSchema = z
     containers: z
       .object({
         /** Hold a new container's events this long while its metadata arrives. */
-        metadataWaitMs: z.number().int().min(0).max(10_000).default(1500),
+        metadataWaitMs: z.number().int().min(0).max(10_000).default(1000),
         cgroupStatsIntervalMs: z.number().int().min(500).default(5000),
         /** Keep a gone container's series this long so the last samples are scraped. */
         goneRetentionMs: z.number().int().min(0).default(120_000),
         kubernetes: z.enum(['auto', 'on', 'off']).default('auto'),
         kubeconfig: z.string().default(''),
         runtime: z.enum(['auto', 'podman', 'docker', 'off']).default('auto'),
+      })
+      .strict()
+      .prefault({}),
+    rules: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** Falco-format rules files, loaded in order (later items override earlier ones). Empty: Vigil's default ruleset. */
+        files: z.array(z.string().min(1)).default([]),
+      })
+      .strict()
+      .prefault({}),
+    alerts: z
+      .object({
+        /** Identical alerts within this window fold into one summary with a count (0 turns it off). */
+        dedupWindowMs: z.number().int().min(0).max(3_600_000).default(60_000),
+        /** Alerts kept in memory for /api/v1/alerts. */
+        recent: z.number().int().min(100).max(1_000_000).default(10_000),
+        /** Print alerts on stdout too (one JSON line each, Falco's shape plus Vigil's keys). */
+        stdout: z.boolean().default(true),
+        /** At most one "kernel event drop" alert per this interval; it carries everything lost meanwhile. */
+        dropAlertIntervalMs: z.number().int().min(1000).default(60_000),
       })
       .strict()
       .prefault({}),

@@ -3,6 +3,7 @@
 
 import express, { type Request, type Response } from 'express';
 import type { Server } from 'node:http';
+import { PRIORITIES, type Alert, type Priority } from '../alerts/types.js';
 import { EVENT_TYPES, type EventType, type VigilEvent } from '../events/types.js';
 import { requireBearer } from './auth.js';
 
@@ -21,6 +22,17 @@ export interface NodeApiSources {
   subscribe: (listener: (ev: VigilEvent) => void) => () => void;
   /** Counts events a slow stream client could not take. */
   onSubscriberDrop: () => void;
+  alerts: (q: AlertQuery) => Alert[];
+  subscribeAlerts: (listener: (a: Alert) => void) => () => void;
+}
+
+export interface AlertQuery {
+  container?: string;
+  rule?: string;
+  /** This priority and more severe ones. */
+  priority?: Priority;
+  sinceMs?: number;
+  limit: number;
 }
 
 export interface NodeServerOptions {
@@ -119,6 +131,28 @@ export function createNodeApp(src: NodeApiSources, opts: NodeServerOptions): exp
     if (!q) return;
     stream(req, res, q, src);
   });
+  api.get('/alerts', (req, res) => {
+    let q: AlertQuery;
+    try {
+      q = parseAlertQuery(req.query as Record<string, unknown>);
+    } catch (err) {
+      res.status(400).json({ error: (err as Error).message });
+      return;
+    }
+    res.json({ alerts: src.alerts(q) });
+  });
+  api.get('/alerts/stream', (req, res) => {
+    let q: AlertQuery;
+    try {
+      q = parseAlertQuery(req.query as Record<string, unknown>);
+    } catch (err) {
+      res.status(400).json({ error: (err as Error).message });
+      return;
+    }
+    const live = { ...q };
+    delete live.sinceMs;
+    openStream(req, res, src.onSubscriberDrop, q.sinceMs !== undefined ? src.alerts(q) : [], src.subscribeAlerts, (a) => alertMatches(a, live), () => 'alert');
+  });
   api.use((_req, res) => {
     res.status(404).json({ error: 'not found' });
   });
@@ -127,6 +161,36 @@ export function createNodeApp(src: NodeApiSources, opts: NodeServerOptions): exp
     res.status(404).json({ error: 'not found' });
   });
   return app;
+}
+
+export function parseAlertQuery(q: Record<string, unknown>, now = Date.now()): AlertQuery {
+  const base = parseEventQuery({ ...q, type: undefined }, now);
+  const out: AlertQuery = { limit: base.limit };
+  if (base.container !== undefined) out.container = base.container;
+  if (base.sinceMs !== undefined) out.sinceMs = base.sinceMs;
+  const rule = q.rule;
+  if (rule !== undefined) {
+    if (typeof rule !== 'string' || rule.length > 256) throw new QueryError('rule: expected one rule name');
+    out.rule = rule;
+  }
+  const pr = q.priority;
+  if (pr !== undefined) {
+    const p = PRIORITIES.find((x) => typeof pr === 'string' && x.toLowerCase() === pr.toLowerCase());
+    if (!p) throw new QueryError(`priority: expected one of ${PRIORITIES.join(', ')}`);
+    out.priority = p;
+  }
+  return out;
+}
+
+export function alertMatches(a: Alert, q: AlertQuery): boolean {
+  if (q.sinceMs !== undefined && a.ts < q.sinceMs) return false;
+  if (q.rule !== undefined && a.rule !== q.rule) return false;
+  if (q.priority !== undefined && PRIORITIES.indexOf(a.priority) > PRIORITIES.indexOf(q.priority)) return false;
+  if (q.container !== undefined) {
+    const c = a.container;
+    if (!c || !(c.id.startsWith(q.container) || c.name === q.container || a.k8s?.container === q.container)) return false;
+  }
+  return true;
 }
 
 function parseOr400(req: Request, res: Response): EventQuery | undefined {
@@ -139,6 +203,21 @@ function parseOr400(req: Request, res: Response): EventQuery | undefined {
 }
 
 function stream(req: Request, res: Response, q: EventQuery, src: NodeApiSources): void {
+  const live = { ...q };
+  delete live.sinceMs;
+  openStream(req, res, src.onSubscriberDrop, q.sinceMs !== undefined ? src.events(q) : [], src.subscribe, (ev) => eventMatches(ev, live), (ev) => ev.type);
+}
+
+/** A live stream of records: SSE when the client asks for it, NDJSON otherwise; a slow reader loses records, counted. */
+function openStream<T>(
+  req: Request,
+  res: Response,
+  onDrop: () => void,
+  backlog: T[],
+  subscribe: (l: (item: T) => void) => () => void,
+  keep: (item: T) => boolean,
+  eventName: (item: T) => string,
+): void {
   const sse = (req.get('accept') ?? '').includes('text/event-stream');
   res.status(200).set({
     'Content-Type': sse ? 'text/event-stream' : 'application/x-ndjson',
@@ -146,18 +225,18 @@ function stream(req: Request, res: Response, q: EventQuery, src: NodeApiSources)
     Connection: 'keep-alive',
   });
   res.flushHeaders();
-  const write = (ev: VigilEvent): void => {
-    if (!eventMatches(ev, { ...q, sinceMs: undefined })) return;
+  const write = (item: T): void => {
+    if (!keep(item)) return;
     // A client that does not read must not grow our memory: drop for it and count.
     if (res.writableLength > STREAM_HIGH_WATER) {
-      src.onSubscriberDrop();
+      onDrop();
       return;
     }
-    const json = JSON.stringify(ev);
-    res.write(sse ? `event: ${ev.type}\ndata: ${json}\n\n` : `${json}\n`);
+    const json = JSON.stringify(item);
+    res.write(sse ? `event: ${eventName(item)}\ndata: ${json}\n\n` : `${json}\n`);
   };
-  for (const ev of q.sinceMs !== undefined ? src.events(q) : []) write(ev);
-  const unsubscribe = src.subscribe(write);
+  for (const item of backlog) write(item);
+  const unsubscribe = subscribe(write);
   const heartbeat = setInterval(() => res.write(sse ? ': keep-alive\n\n' : '\n'), 15_000);
   req.on('close', () => {
     clearInterval(heartbeat);

@@ -50,3 +50,39 @@ export function filterCommands(spec: KernelFilterSpec): string[] {
   ];
   return lines;
 }
+
+export interface ConfiguredFilters {
+  events: readonly EventType[];
+  openMode: 'all' | 'prefixes' | 'none';
+  openPrefixes: readonly string[];
+  openWrites: boolean;
+}
+
+export interface RuleNeeds {
+  eventTypes: Set<EventType>;
+  openPrefixes: string[] | 'all';
+  openReadPrefixes: string[] | 'all';
+  openWritesOnlyRules: boolean;
+}
+
+/**
+ * What leaves the kernel: what the configuration asks for plus what the loaded rules need. Rules that only
+ * watch writes are served by open-writes instead of their prefixes, so "writes below /usr" does not pull every
+ * library read out of the kernel.
+ */
+export function mergeKernelNeeds(cfg: ConfiguredFilters, needs: RuleNeeds | undefined): Pick<KernelFilterSpec, 'events' | 'openMode' | 'openPrefixes' | 'openWrites'> {
+  if (!needs) return { events: cfg.events, openMode: cfg.openMode, openPrefixes: cfg.openPrefixes, openWrites: cfg.openWrites };
+  const events = [...new Set([...cfg.events, ...needs.eventTypes])];
+  if (cfg.openMode === 'all' || needs.openReadPrefixes === 'all' || (!needs.openWritesOnlyRules && needs.openPrefixes === 'all')) {
+    return { events, openMode: 'all', openPrefixes: [], openWrites: true };
+  }
+  const fromRules = needs.openWritesOnlyRules ? (needs.openReadPrefixes as string[]) : (needs.openPrefixes as string[]);
+  const openPrefixes = [...new Set([...(cfg.openMode === 'prefixes' ? cfg.openPrefixes : []), ...fromRules])];
+  const anyOpens = needs.eventTypes.has('open') || cfg.openMode === 'prefixes';
+  return {
+    events,
+    openMode: anyOpens ? 'prefixes' : cfg.openMode,
+    openPrefixes,
+    openWrites: cfg.openWrites || needs.openWritesOnlyRules,
+  };
+}

@@ -8,16 +8,22 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { NodeConfig } from '../config/node-config.js';
 import { ABI_VERSION } from '../events/layout.js';
 import type { TypeStats, VigilEvent } from '../events/types.js';
-import { createNodeApp, eventMatches, listen } from '../http/node-server.js';
+import { alertMatches, createNodeApp, eventMatches, listen } from '../http/node-server.js';
 import { Journal } from '../journal/journal.js';
 import { RecentRing } from '../journal/recent.js';
 import { ContainerMetrics } from '../metrics/container-metrics.js';
 import { registerSelfMetrics } from '../metrics/self-metrics.js';
+import { AlertMetrics } from '../alerts/alert-metrics.js';
+import { DropAlerter } from '../alerts/self-alerts.js';
+import type { Alert } from '../alerts/types.js';
+import { RuleEngine } from '../rules/engine.js';
+import { loadRulesFiles } from '../rules/load.js';
 import { SensorSupervisor } from '../sensor/supervisor.js';
 import { NodeContainers } from './containers-adapter.js';
 import { Enricher } from './enrich.js';
-import { filterCommands } from './filters.js';
+import { filterCommands, mergeKernelNeeds } from './filters.js';
 import { createLogger } from './logger.js';
+import { SecurityPipeline } from './security.js';
 import { NdjsonSink } from './stdout-sink.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -30,6 +36,12 @@ export function version(): string {
     return '0.0.0';
   }
 }
+
+export function defaultRulesFiles(): string[] {
+  return [resolve(repoRoot, 'exporter/rules/vigil_rules.yaml')];
+}
+
+export class RulesError extends Error {}
 
 export function defaultLoaderPath(): string {
   return process.env.VIGIL_LOADER ?? resolve(repoRoot, 'bpf/build/vigil-loader');
@@ -54,6 +66,24 @@ export async function runNode(cfg: NodeConfig, onFatal: (msg: string) => void): 
   const problem = prerequisiteProblem(loaderPath);
   if (problem) throw new Error(problem);
 
+  const rulesFiles = cfg.rules.files.length > 0 ? cfg.rules.files : defaultRulesFiles();
+  let engine: RuleEngine | undefined;
+  if (cfg.rules.enabled) {
+    const loaded = loadRulesFiles(rulesFiles);
+    if (!loaded.ok) {
+      throw new RulesError(loaded.errors.map((d) => `${d.file}:${d.line}:${d.column}: ${d.message}`).join('\n'));
+    }
+    for (const w of loaded.warnings) log.warn({ file: w.file, line: w.line, column: w.column }, w.message);
+    engine = new RuleEngine(loaded.ruleset, {
+      hostname: cfg.node.name,
+      processLookup: (pid) => {
+        const p = containers.procs.get(pid);
+        return p ? { exe: p.exe, args: p.args, cwd: p.cwd, ppid: p.ppid, ...(p.tty !== undefined ? { tty: p.tty } : {}), ...(p.loginuid !== undefined ? { loginuid: p.loginuid } : {}) } : undefined;
+      },
+    });
+    log.info({ files: rulesFiles, rules: engine.activeRules.length }, 'rules loaded');
+  }
+
   const registry = new Registry();
   registry.setDefaultLabels({});
   collectDefaultMetrics({ register: registry, prefix: 'vigil_' });
@@ -69,9 +99,25 @@ export async function runNode(cfg: NodeConfig, onFatal: (msg: string) => void): 
     : undefined;
   const stdout = cfg.stdout.events ? new NdjsonSink(process.stdout) : undefined;
   const subscribers = new Set<(ev: VigilEvent) => void>();
+  const alertSubscribers = new Set<(a: Alert) => void>();
   const drops = { subscriber: 0 };
+  const recentAlerts = new RecentRing<Alert>(cfg.alerts.recent);
+  const alertJournal = cfg.journal.enabled
+    ? new Journal({ dir: `${cfg.journal.dir}/alerts`, segmentBytes: cfg.journal.segmentBytes, maxBytes: cfg.journal.maxBytes, maxAgeMs: cfg.journal.maxAgeHours * 3_600_000 })
+    : undefined;
+  const alertMetrics = new AlertMetrics(registry, cfg.node.name);
+  const deliverAlert = (a: Alert): void => {
+    recentAlerts.push(a);
+    alertJournal?.append(a);
+    if (cfg.alerts.stdout) stdout?.write(a);
+    for (const s of alertSubscribers) s(a);
+  };
+  const security = engine
+    ? new SecurityPipeline({ engine, metrics: alertMetrics, dedupWindowMs: cfg.alerts.dedupWindowMs, deliver: deliverAlert })
+    : undefined;
+  const dropAlerter = new DropAlerter(cfg.node.name, cfg.alerts.dropAlertIntervalMs, (a) => (security ? security.raiseInternal(a) : deliverAlert(a)));
 
-  const containers = new NodeContainers({
+  const containers: NodeContainers = new NodeContainers({
     node: cfg.node.name,
     kubernetes: cfg.containers.kubernetes,
     kubeconfig: cfg.containers.kubeconfig,
@@ -85,6 +131,7 @@ export async function runNode(cfg: NodeConfig, onFatal: (msg: string) => void): 
     journal?.append(ev);
     stdout?.write(ev);
     for (const s of subscribers) s(ev);
+    security?.onEvent(ev);
   };
   const enricher = new Enricher(
     { containerOf: (cg, pid) => containers.view(cg, pid), ancestorsOf: (pid, depth) => containers.ancestors(pid, depth) },
@@ -100,10 +147,10 @@ export async function runNode(cfg: NodeConfig, onFatal: (msg: string) => void): 
     intervalMs: cfg.sensor.intervalMs,
     filterCommands: (): string[] =>
       filterCommands({
-        events: cfg.sensor.events,
-        openMode: cfg.sensor.openMode,
-        openPrefixes: cfg.sensor.openPrefixes,
-        openWrites: cfg.sensor.openWrites,
+        ...mergeKernelNeeds(
+          { events: cfg.sensor.events, openMode: cfg.sensor.openMode, openPrefixes: cfg.sensor.openPrefixes, openWrites: cfg.sensor.openWrites },
+          engine?.kernelNeeds(),
+        ),
         openFailed: cfg.sensor.openFailed,
         captureEnv: cfg.sensor.captureEnv,
         emitThreads: cfg.sensor.emitThreads,
@@ -125,6 +172,7 @@ export async function runNode(cfg: NodeConfig, onFatal: (msg: string) => void): 
   });
   sensor.on('stats', (s) => {
     kernelStats = s;
+    dropAlerter.observe(s);
   });
   sensor.on('hello', (h) => log.info({ hooks: h.info.hooks, ncpu: h.ncpu, abi: h.abi_version }, 'sensor loaded'));
   sensor.on('log', (l) => log[l.level === 'debug' ? 'debug' : l.level]({ loader: true }, l.text));
@@ -182,6 +230,11 @@ export async function runNode(cfg: NodeConfig, onFatal: (msg: string) => void): 
         return () => subscribers.delete(l);
       },
       onSubscriberDrop: () => drops.subscriber++,
+      alerts: (q) => recentAlerts.query((a) => alertMatches(a, q), q.limit),
+      subscribeAlerts: (l) => {
+        alertSubscribers.add(l);
+        return () => alertSubscribers.delete(l);
+      },
     },
     { listen: cfg.http.listen, token: cfg.http.token },
   );
@@ -196,10 +249,12 @@ export async function runNode(cfg: NodeConfig, onFatal: (msg: string) => void): 
       clearInterval(statsTimer);
       await sensor.stop();
       enricher.flush();
+      security?.flush();
       containers.stop();
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();
       await journal?.close();
+      await alertJournal?.close();
     },
   };
 }

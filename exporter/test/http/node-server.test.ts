@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tokenMatches } from '../../src/http/auth.js';
-import { createNodeApp, listen, parseEventQuery, QueryError, type NodeApiSources } from '../../src/http/node-server.js';
+import { alertMatches, createNodeApp, listen, parseEventQuery, QueryError, type NodeApiSources } from '../../src/http/node-server.js';
+import type { Alert } from '../../src/alerts/types.js';
 import type { VigilEvent } from '../../src/events/types.js';
 
 const mkEvent = (i: number, type: 'exec' | 'open', container: string): VigilEvent =>
@@ -13,6 +14,11 @@ const mkEvent = (i: number, type: 'exec' | 'open', container: string): VigilEven
     : { type, time: '', ts: 1000 + i, cpu: 0, cgroup_id: 1, mntns: 1, pidns: 1, proc: { pid: i, tid: i, name: 'cat', uid: 0, gid: 0 }, container: { id: container, runtime: 'podman' },
         open: { syscall: 'openat', path: '/etc/x', res: 3, flags: 0, flag_names: ['O_RDONLY'], mode: 0, file_type: 'file', dev: 0, ino: 0 } };
 
+const mkAlert = (rule: string, priority: Alert['priority'], ts: number): Alert => ({
+  time: '', rule, priority, output: rule, output_fields: {}, tags: [], hostname: 'n', source: 'syscall', uuid: `u-${ts}`, ts, count: 1,
+  container: { id: 'aaaa', runtime: 'podman' },
+});
+const alerts = [mkAlert('Terminal shell in container', 'Notice', 1), mkAlert('Drift', 'Critical', 2), mkAlert('Ptrace', 'Warning', 3)];
 const events = [mkEvent(1, 'exec', 'aaaa'), mkEvent(2, 'open', 'aaaa'), mkEvent(3, 'open', 'bbbb')];
 const listeners = new Set<(ev: VigilEvent) => void>();
 const src: NodeApiSources = {
@@ -25,6 +31,8 @@ const src: NodeApiSources = {
     return () => listeners.delete(l);
   },
   onSubscriberDrop: () => undefined,
+  alerts: (q) => alerts.filter((a) => alertMatches(a, q)).slice(-q.limit),
+  subscribeAlerts: () => () => undefined,
 };
 
 let server: Server;
@@ -85,6 +93,16 @@ test('the stream delivers live events as NDJSON and as SSE', async () => {
   const text = new TextDecoder().decode((await r2.read()).value);
   assert.match(text, /^event: exec\ndata: \{.*"pid":12/);
   ctl2.abort();
+});
+
+test('alerts filter by priority (and more severe) and rule', async () => {
+  const h = { authorization: 'Bearer tok-123' };
+  const r = (await (await fetch(`${base}/api/v1/alerts?priority=warning`, { headers: h })).json()) as { alerts: Alert[] };
+  assert.deepEqual(r.alerts.map((a) => a.rule), ['Drift', 'Ptrace']);
+  const byRule = (await (await fetch(`${base}/api/v1/alerts?rule=Drift`, { headers: h })).json()) as { alerts: Alert[] };
+  assert.deepEqual(byRule.alerts.map((a) => a.ts), [2]);
+  assert.equal((await fetch(`${base}/api/v1/alerts?priority=loud`, { headers: h })).status, 400);
+  assert.equal((await fetch(`${base}/api/v1/alerts`)).status, 401);
 });
 
 test('query parsing is strict', () => {

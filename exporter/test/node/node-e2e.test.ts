@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { Alert } from '../../src/alerts/types.js';
 import type { VigilEvent } from '../../src/events/types.js';
 import { until } from '../support/wait.js';
 import { kernelTestSkipReason, podmanSkipReason } from '../support/privileges.js';
@@ -78,7 +79,7 @@ describe('vigil node with a real container', { skip }, () => {
     base = `http://${await serving}`;
     await until('readyz', async () => ((await fetch(`${base}/readyz`)).status === 200 ? true : undefined));
     const run = spawnSync('podman', ['run', '-d', '--name', name, ...PODMAN_RUN_FLAGS, '--network', 'host', '--label', 'team=e2e', IMAGE,
-      'sh', '-c', `cat /etc/hostname; echo hello | nc 127.0.0.1 ${port}; sleep 4`], { encoding: 'utf8' });
+      'sh', '-c', `cat /etc/hostname; echo hello | nc 127.0.0.1 ${port}; echo x > /etc/vigil-e2e; sleep 4`], { encoding: 'utf8' });
     assert.equal(run.status, 0, run.stderr);
     containerId = run.stdout.trim().split('\n').pop()!;
   });
@@ -144,6 +145,21 @@ describe('vigil node with a real container', { skip }, () => {
     const evs = (await (await fetch(`${base}/api/v1/events?container=${containerId.slice(0, 12)}&type=exec`, { headers: h })).json()) as { events: VigilEvent[] };
     assert.ok(evs.events.length >= 2);
     assert.ok(evs.events.every((e) => e.type === 'exec' && e.container?.id === containerId));
+  });
+
+  test('a rule of the default ruleset raises an alert for the container, on the API and in metrics', async () => {
+    const h = { authorization: `Bearer ${TOKEN}` };
+    const alert = await until('the write-below-etc alert', async () => {
+      const r = (await (await fetch(`${base}/api/v1/alerts?container=${containerId.slice(0, 12)}`, { headers: h })).json()) as { alerts: Alert[] };
+      return r.alerts.find((a) => a.rule === 'Write below etc' && a.output_fields['fd.name'] === '/etc/vigil-e2e');
+    });
+    assert.equal(alert.container?.id, containerId);
+    assert.equal(alert.priority, 'Error');
+    assert.equal(alert.source, 'syscall');
+    assert.match(alert.output, /File below \/etc opened for writing/);
+    assert.ok(events.some((e) => (e as unknown as Alert).uuid === alert.uuid), 'the alert is on stdout too');
+    const text = await (await fetch(`${base}/metrics`)).text();
+    assert.match(text, new RegExp(`vigil_alerts_total\\{node="[^"]+",rule="Write below etc",priority="Error",namespace="",workload="",container="${name}"\\} [1-9]`));
   });
 
   test('SIGTERM stops it cleanly and leaves no BPF program loaded', async () => {
