@@ -329,7 +329,7 @@ def('evt.rawtime', 'abstime', 'ns since the epoch', evtNs);
 def('evt.rawtime.s', 'number', 'whole seconds since the epoch', (c) => { const v = evtNs(c); return v === undefined ? undefined : Math.floor(v / 1e9); });
 def('evt.rawtime.ns', 'number', 'the ns part of the time', (c) => { const v = evtNs(c); return v === undefined ? undefined : v % 1e9; });
 def('evt.hostname', 'string', 'the event\'s `node`, else the node name given to the engine', (c) => str(c.ev.node) ?? c.hostname);
-def('evt.cpu', 'number', '`cpu`', (c) => num(c.ev.cpu));
+def('evt.cpu', 'number', 'the CPU the event was recorded on (`cpu`)', (c) => num(c.ev.cpu));
 def('evt.source', 'string', 'always "syscall"', () => 'syscall');
 def('evt.count', 'number', 'always 1', () => 1);
 def('evt.res', 'string', '"SUCCESS", or the errno name (ENOENT, EINPROGRESS, ...) of a negative `res`', (c) => {
