@@ -95,6 +95,7 @@ class Parser {
     this.blank();
     while (this.word('or', true)) {
       if (!this.blank()) {
+        if (this.pos >= this.s.length) throw new OffsetError(`unexpected end of the condition after 'or': expected a field check, a macro or '('`, this.pos);
         if (!this.lit('(')) throw new OffsetError("expected blank or '(' after 'or'", this.pos);
         children.push(this.embedded());
       } else children.push(this.parseAnd());
@@ -112,6 +113,7 @@ class Parser {
     this.blank();
     while (this.word('and', true)) {
       if (!this.blank()) {
+        if (this.pos >= this.s.length) throw new OffsetError(`unexpected end of the condition after 'and': expected a field check, a macro or '('`, this.pos);
         if (!this.lit('(')) throw new OffsetError("expected blank or '(' after 'and'", this.pos);
         children.push(this.embedded());
       } else children.push(this.parseNot());
