@@ -70,6 +70,8 @@ export class CgroupResolver {
   private readonly maxDepth: number;
   private readonly maxEntries: number;
   private readonly minRescanIntervalMs: number;
+  /** The largest cgroup id any walk has indexed. */
+  private maxIndexedId = 0n;
   private readonly negativeTtlMs: number;
   private readonly now: () => number;
   private readonly index: LruMap<string, Indexed>;
@@ -93,7 +95,7 @@ export class CgroupResolver {
     this.maxDepth = opts.maxDepth ?? 32;
     this.index = new LruMap(opts.cacheSize ?? 65536);
     this.maxEntries = Math.min(opts.maxEntries ?? 65536, this.index.capacity);
-    this.minRescanIntervalMs = opts.minRescanIntervalMs ?? 2000;
+    this.minRescanIntervalMs = opts.minRescanIntervalMs ?? 500;
     this.negativeTtlMs = opts.negativeTtlMs ?? 30000;
     this.now = opts.now ?? Date.now;
   }
@@ -132,9 +134,16 @@ export class CgroupResolver {
     const first = this.lookupId(id);
     if (first !== undefined || key === undefined || this.unified === undefined || this.stopped) return first;
     if (this.knownUnknown(key)) return undefined;
-    await this.nextScan();
-    const hit = this.index.get(key);
-    if (hit) return hit.path;
+    // Kernfs hands out increasing ids: an id above every id indexed so far may belong to a cgroup created while
+    // the walk we waited for was already running (a container starting right now). It earns one more walk,
+    // which surely started after the miss, before it is remembered as unknown; otherwise a new container's
+    // first seconds of events would all be filed under "host".
+    for (let attempt = 0; attempt < 2; attempt++) {
+      await this.nextScan();
+      const hit = this.index.get(key);
+      if (hit) return hit.path;
+      if (BigInt(key) <= this.maxIndexedId) break;
+    }
     this.unknown.set(key, this.now() + this.negativeTtlMs);
     return undefined;
   }
@@ -294,6 +303,8 @@ export class CgroupResolver {
             const ino = (await stat(childDir, { bigint: true })).ino.toString();
             this.index.set(ino, { path: childPath, gen });
             this.unknown.delete(ino);
+            const id = BigInt(ino);
+            if (id > this.maxIndexedId) this.maxIndexedId = id;
             indexed++;
             next.push({ dir: childDir, path: childPath });
           } catch {

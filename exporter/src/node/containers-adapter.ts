@@ -148,8 +148,8 @@ export class NodeContainers {
     });
   }
 
-  view(cgroupId: number, pid: number): ContainerView {
-    const c = this.registry.lookup(cgroupId, pid);
+  view(cgroupId: number, pid: number, parentPid?: number): ContainerView {
+    const c = this.registry.lookup(cgroupId, pid) ?? (parentPid !== undefined && parentPid > 0 ? this.registry.lookup(cgroupId, parentPid) : undefined);
     if (!c) return { container: { id: 'host', runtime: 'host' }, ready: false };
     const k8s = toK8s(c);
     return { container: toRef(c), ...(k8s ? { k8s } : {}), ready: c.state === 'ready' };

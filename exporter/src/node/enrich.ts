@@ -14,7 +14,7 @@ export interface ContainerView {
 
 export interface EnrichSources {
   /** Container of a cgroup id, from cache; may start an asynchronous lookup and report it as not ready. */
-  containerOf: (cgroupId: number, pid: number) => ContainerView;
+  containerOf: (cgroupId: number, pid: number, parentPid?: number) => ContainerView;
   /** Parent first, at most `depth` entries. */
   ancestorsOf: (pid: number, depth: number) => AncestorInfo[];
 }
@@ -51,7 +51,8 @@ export class Enricher {
       this.hold(queue.events, ev);
       return;
     }
-    const view = this.src.containerOf(ev.cgroup_id, ev.proc.pid);
+    // A short-lived process may be gone before its cgroup is resolved through /proc; its parent usually is not.
+    const view = this.src.containerOf(ev.cgroup_id, ev.proc.pid, ev.proc.ppid ?? ev.ancestors[0]?.pid);
     if (view.ready || this.opts.waitMs === 0) {
       this.label(ev, view);
       this.emit(ev);

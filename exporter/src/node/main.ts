@@ -134,7 +134,7 @@ export async function runNode(cfg: NodeConfig, onFatal: (msg: string) => void): 
     security?.onEvent(ev);
   };
   const enricher = new Enricher(
-    { containerOf: (cg, pid) => containers.view(cg, pid), ancestorsOf: (pid, depth) => containers.ancestors(pid, depth) },
+    { containerOf: (cg, pid, parentPid) => containers.view(cg, pid, parentPid), ancestorsOf: (pid, depth) => containers.ancestors(pid, depth) },
     { waitMs: cfg.containers.metadataWaitMs, maxHeld: 50_000, ancestorDepth: 4 },
     deliver,
   );

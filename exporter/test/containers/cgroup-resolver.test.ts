@@ -117,6 +117,19 @@ describe('CgroupResolver on fixture trees', () => {
     r.stop();
   });
 
+  test('a cgroup created while a walk is running is found, not remembered as unknown', async () => {
+    const r = new CgroupResolver({ layout: fixtureLayout(dir), minRescanIntervalMs: 50, negativeTtlMs: 60_000 });
+    await r.rescan();
+    for (let i = 0; i < 5; i++) {
+      const walking = r.rescan();
+      mkdirSync(join(dir, `racy-${i}`));
+      const ino = statSync(join(dir, `racy-${i}`)).ino;
+      assert.equal(await r.resolveId(ino), `/racy-${i}`);
+      await walking;
+    }
+    r.stop();
+  });
+
   test('removed directories leave the index on the next scan; LRU bound on the cache', async () => {
     const small = new CgroupResolver({ layout: fixtureLayout(dir), cacheSize: 8 });
     await small.rescan();
