@@ -15,7 +15,15 @@ function usageExit(err: CommanderError): never {
   process.exit(err.exitCode === 0 ? 0 : EXIT_ERROR);
 }
 
+/** `vigil scan … | head`: the reader went away; stop quietly instead of dying on an unhandled EPIPE. */
+function quietOnClosedStdout(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+  });
+}
+
 async function finish(what: string, run: () => Promise<ExitCode>): Promise<void> {
+  quietOnClosedStdout();
   let code: ExitCode;
   try {
     code = await run();
@@ -128,6 +136,10 @@ export function registerScannerCommands(program: Command): void {
       }
       // Loaded here, not at the top: `vigil scan` should not pay for the service's imports.
       const { runScanner } = await import('../service/main.js');
+      // A bug somewhere in a scan must cost that scan, not the service: log it and keep serving.
+      process.on('unhandledRejection', (reason) => {
+        process.stderr.write(`${JSON.stringify({ level: 50, time: Date.now(), component: 'vigil-scanner', msg: 'unhandled rejection', err: String((reason as Error)?.stack ?? reason).slice(0, 4000) })}\n`);
+      });
       let running: Awaited<ReturnType<typeof runScanner>>;
       try {
         running = await runScanner(cfg, { version });

@@ -327,6 +327,8 @@ export class ScannerService {
       if (!this.records.has(key)) return; // the image stopped being used while it was pulled
       this.reports.set(key, a, assessmentBytes(a));
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      // A tag may now point elsewhere: the old digests no longer name this image.
+      for (const d of [record.manifestDigest, record.indexDigest, record.configDigest]) if (d && this.aliases.get(d) === key) this.aliases.delete(d);
       Object.assign(record, {
         status: 'scanned',
         attempts: 0,
@@ -342,7 +344,9 @@ export class ScannerService {
       } satisfies Partial<ImageRecord>);
       delete record.lastError;
       if (cataloged.image.digest) record.manifestDigest = cataloged.image.digest;
+      else delete record.manifestDigest;
       if (cataloged.indexDigest) record.indexDigest = cataloged.indexDigest;
+      else delete record.indexDigest;
       if (cataloged.image.os) record.os = cataloged.image.os;
       else delete record.os;
       for (const d of [record.manifestDigest, record.indexDigest, record.configDigest]) if (d && d !== key) this.aliases.set(d, key);

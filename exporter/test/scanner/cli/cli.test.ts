@@ -10,6 +10,7 @@ import { PassThrough } from 'node:stream';
 import { dbDirFrom, parseFormat, parsePlatform, parseSeverityOption } from '../../../src/scanner/cli/options.js';
 import { describeAge } from '../../../src/scanner/cli/output.js';
 import { runScan } from '../../../src/scanner/cli/scan-command.js';
+import { runDbImport } from '../../../src/scanner/cli/db-command.js';
 import { CliError, EXIT_GATE, EXIT_INCOMPLETE } from '../../../src/scanner/cli/exit-codes.js';
 import { importOsv } from '../../../src/scanner/vulndb/index.js';
 import { writeOciLayout } from '../fixtures/oci-builder.js';
@@ -73,6 +74,11 @@ describe('runScan in-process and the CLI without a registry', () => {
     assert.match(quietErr.text(), /^vigil scan: WARNING: incomplete scan/);
     await assert.rejects(runScan(`oci:${join(work, 'nope')}`, { ...base, quiet: true }, io), (e: unknown) => e instanceof CliError && e.exitCode === 2 && /not-found/.test(e.message));
     await assert.rejects(runScan('oci:x', { ...base, dbDir: join(work, 'nodb') }, io), (e: unknown) => e instanceof CliError && /vigil db import/.test(e.message));
+    await assert.rejects(runScan('UPPER/Case:x', { ...base, quiet: true }, io), (e: unknown) => e instanceof CliError && e.exitCode === 2 && /^cannot read the image \(bad-reference\)/.test(e.message));
+    await writeFile(join(work, 'vex.json'), '{"@context": "https://openvex.dev/ns/v0.2.0", "statements": 7}');
+    await assert.rejects(runScan('oci:x', { ...base, vexFiles: [join(work, 'vex.json')] }, io), (e: unknown) => e instanceof CliError && /VEX document is invalid:\n {2}.*vex\.json:1:\d+: /.test(e.message));
+    await assert.rejects(runScan('oci:x', { ...base, ignoreFile: join(work, 'absent.yaml') }, io), (e: unknown) => e instanceof CliError && /ignore file .*absent\.yaml: no such file/.test(e.message));
+    await assert.rejects(runDbImport([join(work, 'absent.zip')], join(work, 'db2'), io), (e: unknown) => e instanceof CliError && /absent\.zip: no such file or directory/.test(e.message));
   });
 
   test('help lists the flags; unknown flags and missing arguments are usage errors (exit 2)', async () => {

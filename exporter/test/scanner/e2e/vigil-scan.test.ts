@@ -162,8 +162,6 @@ describe('vigil scan and vigil db (subprocess, real registry)', { skip: skip ?? 
     assert.equal((await runVigil(['scan', appRef, '--db', db, '-q', '--fail-on', 'high'])).code, 1);
     assert.equal((await runVigil(['scan', appRef, '--db', db, '-q', '--fail-on-policy'])).code, 1);
     assert.equal((await runVigil(['scan', appRef, '--db', db, '-q', '--fail-on-policy', 'critical'])).code, 1, 'secret-env is CRITICAL');
-    const bad = await runVigil(['scan', appRef, '--db', db, '-q', '--fail-on', 'SEVERE']);
-    assert.equal(bad.code, 2);
 
     const ignore = join(work, 'ignore.yaml');
     await writeFile(
@@ -238,7 +236,7 @@ describe('vigil scan and vigil db (subprocess, real registry)', { skip: skip ?? 
     assert.equal((await runVigil(['scan', ref, '--db', db, '-q', '--fail-on', 'HIGH'])).code, 1);
   });
 
-  test('input errors: one clear line and exit status 2', async () => {
+  test('input errors: one clear line and exit status 2 (more in cli/cli.test.ts)', async () => {
     const nodb = await runVigil(['scan', appRef, '--db', join(work, 'nothing-here')]);
     assert.equal(nodb.code, 2);
     assert.match(nodb.stderr, /^vigil scan: no vulnerability database in .*nothing-here: import OSV data first with "vigil db import PATH\.\.\. --db /);
@@ -246,9 +244,6 @@ describe('vigil scan and vigil db (subprocess, real registry)', { skip: skip ?? 
     const badFormat = await runVigil(['scan', appRef, '--db', db, '--format', 'xml']);
     assert.equal(badFormat.code, 2);
     assert.match(badFormat.stderr, /expected one of table, json, cyclonedx/);
-    const badRef = await runVigil(['scan', 'UPPER/Case:x', '--db', db, '-q']);
-    assert.equal(badRef.code, 2);
-    assert.match(badRef.stderr, /^vigil scan: cannot read the image \(bad-reference\)/);
     const missing = await runVigil(['scan', `${registry.host}/shop/missing:1`, '--db', db, '-q']);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /^vigil scan: cannot read the image \(not-found\)/);
@@ -257,9 +252,6 @@ describe('vigil scan and vigil db (subprocess, real registry)', { skip: skip ?? 
     const badPolicy = await runVigil(['scan', appRef, '--db', db, '-q', '--policy', policy]);
     assert.equal(badPolicy.code, 2);
     assert.match(badPolicy.stderr, /policy file is invalid:\n {2}.*policy\.yaml:3:\d+: /);
-    const noPaths = await runVigil(['db', 'import', join(work, 'absent.zip'), '--db', join(work, 'db2')]);
-    assert.equal(noPaths.code, 2);
-    assert.match(noPaths.stderr, /absent\.zip: no such file or directory/);
   });
 
   test('private repository: unauthorized without credentials, scanned with --docker-config (token auth)', async () => {

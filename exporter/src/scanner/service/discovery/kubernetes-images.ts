@@ -175,11 +175,16 @@ export class KubernetesImageDiscovery {
     const secrets = pullSecretsOf(obj, info.namespace);
     const immediate = this.workloads.immediate(info.namespace, info.owner, info.name, info.labels);
     this.opts.inventory.set(owner, this.contributions(info, immediate, secrets));
-    void this.workloads.resolve(info.namespace, info.owner, info.name, info.labels).then((ref) => {
-      if (this.stopped || !this.pods.has(info.uid)) return;
-      if (ref.kind === immediate.kind && ref.name === immediate.name) return;
-      this.opts.inventory.set(owner, this.contributions(info, ref, secrets));
-    });
+    void this.workloads
+      .resolve(info.namespace, info.owner, info.name, info.labels)
+      .then((ref) => {
+        if (this.stopped || !this.pods.has(info.uid)) return;
+        if (ref.kind === immediate.kind && ref.name === immediate.name) return;
+        this.opts.inventory.set(owner, this.contributions(info, ref, secrets));
+      })
+      .catch(() => {
+        this.counters.badObjects++;
+      });
   }
 
   private contributions(info: PodInfo, workload: WorkloadRef, secrets: string[]): Contribution[] {
