@@ -3,7 +3,7 @@
 // it also survives a kernel crash or power loss shortly after. Syncs are coalesced: one runs at a time; writes
 // that arrive meanwhile are covered by one more. The descriptor is closed only when no sync is using it.
 
-import { closeSync, fdatasync, fdatasyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, ftruncateSync, openSync, writeSync } from 'node:fs';
 
 export class SegmentWriter {
   private readonly fd: number;
@@ -70,33 +70,31 @@ export class SegmentWriter {
       if (err) this.syncErrors++;
       else this.syncs++;
       if (this.closing) {
-        this.finishClose();
+        // A write that came in while this sync ran is not covered by it: one more before closing.
+        if (this.again) this.startSync();
+        else this.finishClose();
         return;
       }
       if (this.again) this.requestSync(this.againDelay);
     });
   }
 
-  /** Syncs what is written and closes; resolves once the descriptor is closed. */
+  /** Syncs what is written (off the event loop) and closes; resolves once the descriptor is closed. */
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
+    const done = new Promise<void>((resolve) => this.idle.push(resolve));
+    if (this.closing) return done;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.closing = true;
-    const done = new Promise<void>((resolve) => this.idle.push(resolve));
-    if (!this.syncing) this.finishClose();
+    // A sync in flight ends in finishClose(); otherwise start the last one now.
+    if (!this.syncing) this.startSync();
     return done;
   }
 
   private finishClose(): void {
     if (this.closed) return;
     this.closed = true;
-    try {
-      fdatasyncSync(this.fd);
-      this.syncs++;
-    } catch {
-      this.syncErrors++;
-    }
     try {
       closeSync(this.fd);
     } catch {

@@ -11,9 +11,11 @@
 // of items; when the consumer falls behind, new records go to disk only and are read back as the window
 // empties.
 //
-// One process at a time: a LOCK file holding the owner's pid guards the directory.
+// One process at a time: a LOCK file holding the owner's pid and process start time guards the directory (the
+// start time tells a live owner from a restarted container whose new process got the same pid).
 
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, ftruncateSync } from 'node:fs';
+import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { join } from 'node:path';
 import { decodeRecord, encodeRecord, kindOfLine, UNKNOWN_KIND } from './record.js';
 import { scanLines } from './line-scan.js';
@@ -103,6 +105,21 @@ class Item implements SpoolItem {
 const SEGMENT_RE = /^seg-(\d{16})\.log$/;
 const CURSOR = 'cursor.json';
 const LOCK = 'LOCK';
+
+/** Spool directories open in this process. */
+const openDirs = new Set<string>();
+
+/** "pid starttime": the start time (clock ticks since boot, /proc/PID/stat field 22) tells pid reuse apart. */
+function processIdentity(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may contain spaces and parentheses: fields after it start at the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return `${pid} ${fields[19] ?? ''}`;
+  } catch {
+    return undefined;
+  }
+}
 
 function segmentName(seq: number): string {
   return `seg-${String(seq).padStart(16, '0')}.log`;
@@ -336,6 +353,7 @@ export class Spool {
     const seg: Segment = { seq, path, size: 0, pending: new Map(), pendingTotal: 0, doneOffset: 0, writer: undefined };
     seg.writer = new SegmentWriter(path);
     this.segments.push(seg);
+    this.syncDirectory();
     return seg;
   }
 
@@ -597,26 +615,50 @@ export class Spool {
     }
   }
 
+  /** Makes a new segment's directory entry durable (its data is fdatasync'ed separately). */
+  private syncDirectory(): void {
+    try {
+      const fd = openSync(this.opts.dir, 'r');
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      // not every file system supports it; the records are synced either way
+    }
+  }
+
   private lock(): void {
+    const dir = resolve(this.opts.dir);
+    if (openDirs.has(dir)) throw new SpoolLockedError(`spool ${this.opts.dir} is already open in this process`);
     const path = join(this.opts.dir, LOCK);
+    const me = processIdentity(process.pid) ?? String(process.pid);
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
-        writeFileSync(path, String(process.pid), { flag: 'wx', mode: 0o600 });
+        writeFileSync(path, me, { flag: 'wx', mode: 0o600 });
+        openDirs.add(dir);
         return;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
-      const owner = Number.parseInt(readFileSync(path, 'utf8').trim(), 10);
-      if (Number.isSafeInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {
-        throw new SpoolLockedError(`spool ${this.opts.dir} is in use by pid ${owner}`);
+      let owner = '';
+      try {
+        owner = readFileSync(path, 'utf8').trim();
+      } catch {
+        // removed meanwhile: try again
       }
-      if (owner === process.pid) throw new SpoolLockedError(`spool ${this.opts.dir} is already open in this process`);
-      this.unlinkQuietly(path); // left by a process that is gone
+      const pid = Number.parseInt(owner, 10);
+      if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && ownerAlive(pid, owner)) {
+        throw new SpoolLockedError(`spool ${this.opts.dir} is in use by pid ${pid}`);
+      }
+      this.unlinkQuietly(path); // left by a process that is gone (possibly an earlier one with our pid)
     }
     throw new SpoolLockedError(`spool ${this.opts.dir}: cannot take the lock`);
   }
 
   private unlock(): void {
+    openDirs.delete(resolve(this.opts.dir));
     this.unlinkQuietly(join(this.opts.dir, LOCK));
   }
 
@@ -629,7 +671,10 @@ export class Spool {
   }
 }
 
-function alive(pid: number): boolean {
+/** Whether the process recorded in a lock still runs: same pid and, when recorded, the same start time. */
+function ownerAlive(pid: number, recorded: string): boolean {
+  const now = processIdentity(pid);
+  if (now !== undefined) return !recorded.includes(' ') || now === recorded;
   try {
     process.kill(pid, 0);
     return true;

@@ -3,7 +3,8 @@
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, openSync, readdirSync, readFileSync, statSync, writeSync, closeSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { appendFileSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeSync, closeSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Spool, SpoolLockedError, type SpoolOptions } from '../../../src/alerts/spool/spool.js';
 import { spoolDir } from './helpers.js';
@@ -264,6 +265,28 @@ describe('one owner at a time', () => {
     writeFileSync(join(dir, 'LOCK'), '999999999'); // no such process
     const b = Spool.open(options(dir, {}));
     await b.close();
+    // A restarted container's new process often gets the old pid: our own pid in the lock is not a live owner.
+    writeFileSync(join(dir, 'LOCK'), `${process.pid} 12345`);
+    const c = Spool.open(options(dir, {}));
+    await c.close();
+  });
+
+  test('a live process owns the lock only if its start time matches the one recorded', async () => {
+    const dir = spoolDir();
+    mkdirSync(dir, { recursive: true });
+    const other = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      const pid = other.pid!;
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+      writeFileSync(join(dir, 'LOCK'), `${pid} ${start}`);
+      assert.throws(() => Spool.open(options(dir, {})), new RegExp(`in use by pid ${pid}`));
+      writeFileSync(join(dir, 'LOCK'), `${pid} 1`); // same pid, another process: the recorded one is gone
+      const s = Spool.open(options(dir, {}));
+      await s.close();
+    } finally {
+      other.kill();
+    }
   });
 
   test('bounds that cannot work are refused up front', () => {
