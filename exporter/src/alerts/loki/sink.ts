@@ -146,7 +146,14 @@ export class LokiSink {
 
   /** Queues an alert. False when it was dropped (and counted). */
   pushAlert(alert: Alert): boolean {
-    const entry = alertEntry(alert, this.cfg.maxLineBytes);
+    let entry: LokiEntry | undefined;
+    try {
+      if (typeof alert !== 'object' || alert === null || typeof alert.rule !== 'string' || typeof alert.output !== 'string') throw new TypeError('not an alert');
+      entry = alertEntry(alert, this.cfg.maxLineBytes);
+    } catch {
+      // Not an alert, or not serialisable (a cycle, a BigInt): a bug upstream, counted rather than thrown.
+      return this.refuse('alert', 'invalid');
+    }
     if (!entry) return this.refuse('alert', 'too_large');
     return this.push(entry);
   }
@@ -158,19 +165,25 @@ export class LokiSink {
   pushActivity(captureId: string, record: ActivityRecord, scope?: ActivityScope): boolean {
     if (!this.cfg.activity) return false;
     if (typeof captureId !== 'string' || captureId === '' || typeof record !== 'object' || record === null) return this.refuse('activity', 'invalid');
-    const entry = activityEntry(captureId, record, scope, this.cfg.maxLineBytes);
+    let entry: LokiEntry | undefined;
+    try {
+      entry = activityEntry(captureId, record, scope, this.cfg.maxLineBytes);
+    } catch {
+      return this.refuse('activity', 'invalid');
+    }
     if (!entry) return this.refuse('activity', 'too_large');
     return this.push(entry);
   }
 
   /** Queues any entry. job and node default from the configuration; `stream` always comes from entry.stream. */
   push(entry: LokiEntry): boolean {
+    if (typeof entry !== 'object' || entry === null) return this.refuse('unknown', 'invalid');
     const kind = entry.stream;
     if (kind !== 'alert' && kind !== 'activity') return this.refuse('unknown', 'invalid');
     if (this.closing) return this.refuse(kind, 'closed');
     if (typeof entry.line !== 'string' || typeof entry.tsNs !== 'string' || !isNsTimestamp(entry.tsNs)) return this.refuse(kind, 'invalid');
     if (Buffer.byteLength(entry.line) > this.cfg.maxLineBytes) return this.refuse(kind, 'too_large');
-    const given = entry.labels ?? {};
+    const given: StreamLabels = typeof entry.labels === 'object' && entry.labels !== null ? entry.labels : {};
     const labels: StreamLabels = streamLabels({
       ...given,
       job: given.job || this.cfg.job,

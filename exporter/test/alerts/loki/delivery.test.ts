@@ -269,6 +269,11 @@ describe('input the sink refuses', () => {
     assert.equal(sink.push({ stream: 'alert', labels: {}, tsNs: '12.5', line: '{}' }), false);
     assert.equal(sink.push({ stream: 'bogus' as 'alert', labels: {}, tsNs: '1', line: '{}' }), false);
     assert.equal(sink.pushActivity('', { ts: 1 }), false);
+    assert.equal(sink.pushAlert(null as unknown as ReturnType<typeof makeAlert>), false);
+    const cyclic = makeAlert(9) as unknown as Record<string, unknown>;
+    cyclic['self'] = cyclic;
+    assert.equal(sink.pushAlert(cyclic as unknown as ReturnType<typeof makeAlert>), false);
+    assert.equal(sink.push(null as unknown as Parameters<typeof sink.push>[0]), false);
     assert.equal(sink.pushActivity('cap', { ts: Date.now(), blob: 'x'.repeat(9000) }), false);
     // An alert too long for a line loses its event copy first and still goes out.
     const big = makeAlert(3);
@@ -280,8 +285,8 @@ describe('input the sink refuses', () => {
     await sink.close();
     assert.equal(sink.pushAlert(makeAlert(5)), false);
     const s = sink.stats();
-    assert.equal(s.dropped.invalid.alert, 2);
-    assert.equal(s.dropped.invalid.unknown, 1);
+    assert.equal(s.dropped.invalid.alert, 4);
+    assert.equal(s.dropped.invalid.unknown, 2);
     assert.equal(s.dropped.invalid.activity, 1);
     assert.equal(s.dropped.too_large.activity, 1);
     assert.equal(s.dropped.closed.alert, 1);
