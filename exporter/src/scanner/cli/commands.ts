@@ -1,13 +1,12 @@
 // The scanner wing's subcommands: `vigil scan`, `vigil db import|info` and `vigil scanner`. cli.ts calls
 // registerScannerCommands(program) once; each action is a thin shell over the pipeline, the vulnerability
 // database or the service, and maps every failure to one line and a documented exit status (exit-codes.ts).
+// Only flag parsing is loaded up front: the pipeline, the reports and the service are imported when their command
+// runs, so `vigil node` does not pay for them.
 import { Command, type CommanderError } from 'commander';
-import { ScannerConfigError, loadScannerConfig } from '../service/config.js';
-import { runDbImport, runDbInfo } from './db-command.js';
 import { CliError, EXIT_ERROR, type ExitCode } from './exit-codes.js';
 import { collect, dbDirFrom, parseFormat, parsePlatform, parseSeverityOption } from './options.js';
 import { processIo, write } from './output.js';
-import { runScan } from './scan-command.js';
 import type { Severity } from '../types.js';
 
 /** Usage errors exit with 2, like every other input error; help and --version stay 0. */
@@ -70,6 +69,7 @@ export function registerScannerCommands(program: Command): void {
           }
         }
         const io = processIo();
+        const { runScan } = await import('./scan-command.js');
         return runScan(
           ref,
           {
@@ -100,7 +100,7 @@ export function registerScannerCommands(program: Command): void {
     .option('--db <dir>', 'database directory (default $VIGIL_DB_DIR or /var/lib/vigil/db)')
     .exitOverride(usageExit)
     .action(async (paths: string[], o: { db?: string }) => {
-      await finish('db import', () => runDbImport(paths, dbDirFrom(o.db), processIo()));
+      await finish('db import', async () => (await import('./db-command.js')).runDbImport(paths, dbDirFrom(o.db), processIo()));
     });
   db.command('info')
     .description('show the database in use: digest, age, records per ecosystem')
@@ -108,7 +108,7 @@ export function registerScannerCommands(program: Command): void {
     .option('--json', 'print the database metadata as JSON')
     .exitOverride(usageExit)
     .action(async (o: { db?: string; json?: boolean }) => {
-      await finish('db info', () => runDbInfo(dbDirFrom(o.db), processIo(), o.json === true));
+      await finish('db info', async () => (await import('./db-command.js')).runDbInfo(dbDirFrom(o.db), processIo(), o.json === true));
     });
 
   program
@@ -120,6 +120,7 @@ export function registerScannerCommands(program: Command): void {
     .option('--db <dir>', 'vulnerability database directory')
     .exitOverride(usageExit)
     .action(async (o: { config?: string; listen?: string; tokenFile?: string; db?: string }) => {
+      const { ScannerConfigError, loadScannerConfig } = await import('../service/config.js');
       let cfg;
       try {
         cfg = loadScannerConfig({
@@ -134,7 +135,6 @@ export function registerScannerCommands(program: Command): void {
         }
         throw err;
       }
-      // Loaded here, not at the top: `vigil scan` should not pay for the service's imports.
       const { runScanner } = await import('../service/main.js');
       // A bug somewhere in a scan must cost that scan, not the service: log it and keep serving.
       process.on('unhandledRejection', (reason) => {

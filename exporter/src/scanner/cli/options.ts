@@ -4,8 +4,8 @@ import { InvalidArgumentError } from 'commander';
 import { isAbsolute, resolve } from 'node:path';
 import type { Platform } from '../sources/image-handle.js';
 import type { Severity } from '../types.js';
-import { parseSeverity } from '../policy/index.js';
-import { REPORT_FORMATS, type ReportFormat } from '../pipeline/index.js';
+import { parseSeverity } from '../policy/severity.js';
+import { REPORT_FORMATS, type ReportFormat } from '../pipeline/formats.js';
 
 export const DEFAULT_DB_DIR = '/var/lib/vigil/db';
 

@@ -3,8 +3,9 @@
 import { renderTable, toCycloneDx, toJsonReport } from '../report/index.js';
 import type { Assessment } from './assess-image.js';
 
-export const REPORT_FORMATS = ['table', 'json', 'cyclonedx'] as const;
-export type ReportFormat = (typeof REPORT_FORMATS)[number];
+import type { ReportFormat } from './formats.js';
+
+export { REPORT_FORMATS, type ReportFormat } from './formats.js';
 
 export interface RenderOptions {
   now?: Date;
