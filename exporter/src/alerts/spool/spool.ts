@@ -561,12 +561,16 @@ export class Spool {
     try {
       const size = statSync(path).size;
       const seg: Segment = { seq, path, size, pending: new Map(), pendingTotal: 0, doneOffset: Math.min(from, size), writer: undefined };
+      let firstPending = -1;
       const r = scanLines(fd, 0, size, this.opts.maxRecordBytes, (line, start) => {
         if (start < from) return true;
+        if (firstPending < 0) firstPending = start;
         bump(seg.pending, line ? kindOfLine(line) : UNKNOWN_KIND, 1);
         seg.pendingTotal++;
         return true;
       });
+      // Reading resumes at a line start even if the cursor pointed inside a line.
+      seg.doneOffset = firstPending >= 0 ? firstPending : Math.min(Math.max(from, 0), r.next);
       if (r.tornTail) {
         this.counters.tornTails++;
         try {

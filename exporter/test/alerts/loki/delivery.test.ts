@@ -10,6 +10,9 @@ import { LokiSink, LOKI_STREAM_LABELS } from '../../../src/alerts/loki/index.js'
 import type { ActivityRecord } from '../../../src/alerts/loki/entries.js';
 import { makeAlert, seqOf, spoolDir, testConfig } from './helpers.js';
 import { createServer } from 'node:http';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import type { SinkLogger } from '../../../src/alerts/loki/index.js';
 import type { AddressInfo } from 'node:net';
 
 const standIns: LokiStandIn[] = [];
@@ -172,6 +175,33 @@ describe('tenant and authentication', () => {
     assert.match(s.lastError, /HTTP 401/);
     assert.ok(!s.lastError.includes('wrong'));
     assert.equal(loki.entries.length, 0);
+  });
+});
+
+describe('logs', () => {
+  test('a pino logger works as the sink logger; failures are logged once per kind and never with a secret', async () => {
+    const loki = await standIn();
+    loki.auth = { bearer: 'super-secret-token' };
+    const lines: string[] = [];
+    const out = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+    const logger: SinkLogger = pino({ level: 'info' }, out);
+    const sink = new LokiSink({ config: testConfig(loki.url, { bearerToken: 'super-secret-token', batchMaxEntries: 1 }), node: 'n', logger });
+    loki.failNext(3, 503);
+    for (let i = 0; i < 3; i++) sink.pushAlert(makeAlert(i));
+    assert.equal(await sink.flush(10_000), true);
+    loki.failNext(3, 400);
+    for (let i = 3; i < 6; i++) sink.pushAlert(makeAlert(i));
+    assert.equal(await sink.flush(10_000), true);
+    await sink.close();
+    const text = lines.join('');
+    assert.ok(!text.includes('super-secret-token'), text);
+    const retryLogs = lines.filter((l) => l.includes('Loki push failed; retrying'));
+    const refusedLogs = lines.filter((l) => l.includes('Loki refused a batch'));
+    assert.equal(retryLogs.length, 1, 'three 503s, one line');
+    assert.equal(refusedLogs.length, 1, 'three 400s, one line');
+    assert.match(refusedLogs[0]!, /HTTP 400/);
+    assert.equal(sink.stats().dropped.rejected.alert, 3);
+    assert.equal(sink.stats().sent.alert, 3);
   });
 });
 

@@ -242,6 +242,24 @@ describe('damage on disk', () => {
     await b.close();
   });
 
+  test('a cursor pointing inside a record resumes at the next record', async () => {
+    const dir = spoolDir();
+    const a = Spool.open(options(dir, {}));
+    for (let i = 0; i < 6; i++) a.append('alert', payload(i));
+    await a.close();
+    const seg = segmentFiles(dir)[0]!;
+    const text = readFileSync(join(dir, seg), 'utf8');
+    const third = text.split('\n').slice(0, 2).join('\n').length + 1; // start of record 2
+    writeFileSync(join(dir, 'cursor.json'), JSON.stringify({ seq: Number(seg.slice(4, 20)), offset: third - 5 }));
+    const drops: Drops = {};
+    const b = Spool.open(options(dir, drops));
+    assert.equal(b.stats().pendingEntries, 4);
+    b.append('alert', payload(6));
+    assert.deepEqual(drain(b), [2, 3, 4, 5, 6].map((i) => payload(i)));
+    assert.deepEqual(drops, {});
+    await b.close();
+  });
+
   test('a malformed cursor means replaying everything, not losing anything', async () => {
     const dir = spoolDir();
     const a = Spool.open(options(dir, {}));
