@@ -120,10 +120,11 @@ function bounded(s: string | undefined): string {
   return s.length > MAX_ENTRY_STRING ? s.slice(0, MAX_ENTRY_STRING) : s;
 }
 
-function wasCut(ev: VigilEvent, ...strings: (string | undefined)[]): true | undefined {
-  if (ev.truncated === true) return true;
-  for (const s of strings) if (typeof s === 'string' && s.length > MAX_ENTRY_STRING) return true;
-  return undefined;
+const tooLong = (s: string | undefined): boolean => typeof s === 'string' && s.length > MAX_ENTRY_STRING;
+
+// Fixed arity (no rest array): this runs for every event.
+function wasCut(ev: VigilEvent, a: string | undefined, b?: string, c?: string): true | undefined {
+  return ev.truncated === true || tooLong(a) || tooLong(b) || tooLong(c) ? true : undefined;
 }
 
 /** The compact entry for an event. Throws (TypeError) on an event missing its per-type object; the caller counts it. */
@@ -193,14 +194,21 @@ export function toEntry(ev: VigilEvent): ActivityEntry {
   }
 }
 
-// Byte estimates follow V8's 64-bit layout: an object is a 24-byte header plus 8 bytes per property, a
-// one-byte string 16 bytes plus its characters, an array 16 + 8 per element plus its header. bench/recorder
-// compares the estimate with the measured heap per 100k entries; the estimate is meant to err high.
+// Byte estimates follow V8's 64-bit layout without pointer compression (Node's): an object is a 24-byte header
+// plus 8 bytes per property, a fractional number in a property a separate 16-byte heap number, a one-byte
+// string 16 bytes plus its characters, an array a 32-byte object plus a 16-byte backing store plus 8 per
+// element. bench/recorder.bench.ts compares the estimate with the heap measured per 100k entries; the
+// estimate is meant to err high.
 const OBJECT_HEADER = 24;
 const SLOT = 8;
+const HEAP_NUMBER = 16;
 const STRING_HEADER = 16;
-/** Ring slots per entry: the entry pointer, the ancestry pointer, the byte size. */
-const RING_SLOTS = 3 * SLOT;
+const ARRAY_HEADER = 48;
+/**
+ * Ring slots per entry (entry pointer, ancestry pointer, byte size), doubled because a ring's arrays grow by
+ * doubling and may be up to half empty.
+ */
+const RING_SLOTS = 2 * 3 * SLOT;
 const COMMON_FIELDS = 8;
 const TYPE_FIELDS: Record<EventType, number> = {
   exec: 9, fork: 2, exit: 3, open: 5, connect: 6, accept: 6, setid: 4, ptrace: 3, mount: 5, module: 3,
@@ -210,12 +218,13 @@ const str = (s: string | undefined): number => (s === undefined ? 0 : STRING_HEA
 
 /** Estimated heap bytes an entry holds on to (its strings included, since the event that owned them is gone). */
 export function entryBytes(e: ActivityEntry, ancestors: readonly AncestorInfo[] | undefined): number {
-  let n = OBJECT_HEADER + (COMMON_FIELDS + TYPE_FIELDS[e.type]) * SLOT + RING_SLOTS + str(e.name);
+  let n = OBJECT_HEADER + (COMMON_FIELDS + TYPE_FIELDS[e.type]) * SLOT + HEAP_NUMBER + RING_SLOTS + str(e.name);
   // Ancestry objects are shared through the process table's cache; only the per-event array is ours.
-  if (ancestors !== undefined) n += OBJECT_HEADER + ancestors.length * SLOT;
+  if (ancestors !== undefined) n += ARRAY_HEADER + ancestors.length * SLOT;
   switch (e.type) {
     case 'exec':
-      return n + str(e.exe) + str(e.cmdline) + str(e.cwd);
+      // start_ns is beyond the small-integer range: one more heap number
+      return n + str(e.exe) + str(e.cmdline) + str(e.cwd) + HEAP_NUMBER;
     case 'open':
       return n + str(e.path);
     case 'connect':
@@ -223,7 +232,7 @@ export function entryBytes(e: ActivityEntry, ancestors: readonly AncestorInfo[] 
       // endpoint objects {ip, port} and their ip strings
       return n + (e.local ? OBJECT_HEADER + 2 * SLOT + str(e.local.ip) : 0) + (e.remote ? OBJECT_HEADER + 2 * SLOT + str(e.remote.ip) : 0) + str(e.unix_path);
     case 'setid':
-      return n + OBJECT_HEADER + e.ids.length * SLOT;
+      return n + ARRAY_HEADER + e.ids.length * SLOT;
     case 'mount':
       return n + str(e.source) + str(e.target) + str(e.fstype);
     case 'module':

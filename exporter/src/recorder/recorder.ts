@@ -152,12 +152,11 @@ export class FlightRecorder {
   private readonly now: () => number;
   /** In order of last activity, least recent first. */
   private readonly rings = new Map<string, ActivityRing>();
-  private mru: ActivityRing | undefined;
+  /** Records so far (also the clock of the approximate LRU order). */
+  private seq = 0;
   private ringBytes = 0;
   private ringEntries = 0;
   private readonly open = new Map<string, OpenCapture>();
-  /** Captures of each ring, for the hot path; keyed by the ring object. */
-  private readonly ringCaptures = new Map<ActivityRing, OpenCapture[]>();
   /** Finished captures, oldest first: with their document while in memory, metadata only when on disk. */
   private readonly finished = new Map<string, Finished>();
   private inMemory = 0;
@@ -254,13 +253,19 @@ export class FlightRecorder {
       return;
     }
 
+    const seq = ++this.seq;
     let ring = this.rings.get(id);
-    if (ring === undefined) ring = this.addRing(id);
-    else if (ring !== this.mru) {
+    if (ring === undefined) {
+      ring = this.addRing(id);
+      ring.movedAt = seq;
+    } else if (ring.movedAt + this.rings.size < seq) {
+      // Approximate LRU: a ring moves to the recent end only when it has not moved for as many records as there
+      // are rings, so interleaved containers do not reorder the Map on every event. The order is then off by
+      // at most that many records, which does not matter for choosing whose old entries go first.
       this.rings.delete(id);
       this.rings.set(id, ring);
+      ring.movedAt = seq;
     }
-    this.mru = ring;
     if (container !== undefined) ring.container = container;
     if (ev.k8s !== undefined) ring.k8s = ev.k8s;
     ring.lastActive = entry.ts;
@@ -277,7 +282,7 @@ export class FlightRecorder {
       // evicted one
     }
 
-    const caps = this.ringCaptures.get(ring);
+    const caps = ring.captures;
     if (caps !== undefined) this.feed(caps, entry, ancestors, bytes);
   }
 
@@ -335,7 +340,7 @@ export class FlightRecorder {
         this.evictOldest(ring, 'total');
         return true;
       }
-      if (!this.ringCaptures.has(ring)) this.deleteRing(ring);
+      if (ring.captures === undefined) this.deleteRing(ring);
     }
     return false;
   }
@@ -343,7 +348,7 @@ export class FlightRecorder {
   /** Drops the least recently active ring without open captures. False when every ring has one. */
   private dropLeastRecentRing(): boolean {
     for (const ring of this.rings.values()) {
-      if (this.ringCaptures.has(ring)) continue;
+      if (ring.captures !== undefined) continue;
       this.counters.evicted.containers += ring.length;
       this.ringBytes -= ring.bytes;
       this.ringEntries -= ring.length;
@@ -355,7 +360,6 @@ export class FlightRecorder {
 
   private deleteRing(ring: ActivityRing): void {
     this.rings.delete(ring.id);
-    if (this.mru === ring) this.mru = undefined;
   }
 
   // ---------------------------------------------------------------- alerts and captures
@@ -383,7 +387,7 @@ export class FlightRecorder {
     if (t.container && !ring.container) ring.container = t.container;
     if (t.k8s && !ring.k8s) ring.k8s = t.k8s;
 
-    const caps = this.ringCaptures.get(ring);
+    const caps = ring.captures;
     if (caps) {
       for (const cap of caps) {
         const newFrom = Math.min(cap.from, from);
@@ -412,7 +416,7 @@ export class FlightRecorder {
     const cap = new OpenCapture(newCaptureId(t.ts), ring, alert, from, to, this.o.beforeMs, this.o.afterMs, this.now(), fallback, t.k8s);
     this.open.set(cap.id, cap);
     if (caps) caps.push(cap);
-    else this.ringCaptures.set(ring, [cap]);
+    else ring.captures = [cap];
     this.counters.created++;
     this.copyFromRing(cap, ring, from, to, Infinity, -Infinity);
     this.maybeFinalizeFromRing(cap, ring);
@@ -437,11 +441,11 @@ export class FlightRecorder {
 
   private finalize(cap: OpenCapture): void {
     if (!this.open.delete(cap.id)) return;
-    const caps = this.ringCaptures.get(cap.ring);
+    const caps = cap.ring.captures;
     if (caps) {
       const at = caps.indexOf(cap);
       if (at >= 0) caps.splice(at, 1);
-      if (caps.length === 0) this.ringCaptures.delete(cap.ring);
+      if (caps.length === 0) cap.ring.captures = undefined;
     }
     cap.sortInPlace();
     const completed = this.now();
@@ -534,7 +538,7 @@ export class FlightRecorder {
     const minTs = now - this.o.maxAgeMs;
     for (const ring of [...this.rings.values()]) {
       while (ring.length > 0 && ring.oldest()!.ts < minTs) this.evictOldest(ring, 'age');
-      if (ring.length === 0 && !this.ringCaptures.has(ring)) this.deleteRing(ring);
+      if (ring.length === 0 && ring.captures === undefined) this.deleteRing(ring);
       else ring.compact();
     }
     for (const cap of [...this.open.values()]) if (now > cap.to + this.o.finalizeDelayMs) this.finalize(cap);

@@ -4,6 +4,7 @@
 
 import type { AncestorInfo, ContainerRef, K8sRef } from '../events/types.js';
 import type { ActivityEntry } from './entry.js';
+import type { OpenCapture } from './open-capture.js';
 
 const INITIAL_CAPACITY = 16;
 
@@ -20,8 +21,12 @@ export class ActivityRing {
   /** The latest container/pod metadata seen in this container's events (references, not copies). */
   container: ContainerRef | undefined;
   k8s: K8sRef | undefined;
-  /** Wall-clock ms of the last record, for idle-ring cleanup. */
+  /** `ts` of the last record. */
   lastActive = 0;
+  /** The recorder's record count when this ring last moved to the most-recent end of its LRU order. */
+  movedAt = 0;
+  /** Open captures of this container (undefined when none), so the hot path needs no lookup. */
+  captures: OpenCapture[] | undefined;
 
   constructor(
     readonly id: string,
