@@ -14,15 +14,18 @@ export interface LokiEntry {
   line: string;
 }
 
-/** What pushActivity needs of a record: its time; container and pod may come with it or from the capture. */
+/**
+ * What pushActivity needs of a record: its time; container and pod may come with it or from the capture. Any
+ * other keys go into the line as they are (the recorder's ActivityEntry and VigilEvent both qualify).
+ */
 export interface ActivityRecord {
   /** Unix ms (fractional). */
   ts: number;
   /** RFC 3339; preferred over `ts` when present (no float rounding). */
   time?: string;
+  node?: string;
   container?: ContainerRef;
   k8s?: K8sRef;
-  [key: string]: unknown;
 }
 
 export interface ActivityScope {
@@ -106,7 +109,7 @@ export function alertEntry(alert: Alert, maxLineBytes: number): LokiEntry | unde
  * can serve several alerts, and one stream per container keeps its entries together.
  */
 export function activityEntry(captureId: string, record: ActivityRecord, scope: ActivityScope | undefined, maxLineBytes: number): LokiEntry | undefined {
-  const { capture_id: _ignored, ...rest } = record;
+  const { capture_id: _ignored, ...rest } = record as ActivityRecord & { capture_id?: unknown };
   const line = JSON.stringify({ capture_id: captureId, ...rest });
   if (Buffer.byteLength(line) > maxLineBytes) return undefined;
   const k8s = record.k8s ?? scope?.k8s;
@@ -114,7 +117,7 @@ export function activityEntry(captureId: string, record: ActivityRecord, scope: 
   return {
     stream: 'activity',
     labels: {
-      node: typeof record['node'] === 'string' ? record['node'] : undefined,
+      node: typeof record.node === 'string' ? record.node : undefined,
       namespace: k8s?.ns,
       pod: k8s?.pod,
       container: containerLabel(container, k8s),

@@ -162,7 +162,7 @@ export class LokiSink {
    * Queues one activity record of a capture (`scope` gives the capture's container and pod when the record does
    * not carry them). False when activity is off in the config, or the record was dropped (and counted).
    */
-  pushActivity(captureId: string, record: ActivityRecord, scope?: ActivityScope): boolean {
+  pushActivity<R extends ActivityRecord>(captureId: string, record: R, scope?: ActivityScope): boolean {
     if (!this.cfg.activity) return false;
     if (typeof captureId !== 'string' || captureId === '' || typeof record !== 'object' || record === null) return this.refuse('activity', 'invalid');
     let entry: LokiEntry | undefined;

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { LokiStandIn } from '../../support/loki-standin.js';
 import { LokiSink, LOKI_STREAM_LABELS } from '../../../src/alerts/loki/index.js';
-import type { ActivityRecord } from '../../../src/alerts/loki/entries.js';
+import type { VigilEvent } from '../../../src/events/types.js';
 import { makeAlert, seqOf, spoolDir, testConfig } from './helpers.js';
 import { createServer } from 'node:http';
 import { Writable } from 'node:stream';
@@ -62,7 +62,7 @@ describe('what goes over the wire', () => {
     const loki = await standIn();
     const sink = new LokiSink({ config: testConfig(loki.url), node: 'node-b' });
     const t = Date.now() - 3000;
-    const records: ActivityRecord[] = [
+    const records = [
       { ts: t + 0.5, type: 'exec', pid: 4242, tid: 4242, name: 'sh', uid: 0, exe: '/bin/busybox', cmdline: 'sh -i' },
       { ts: t + 1.75, type: 'open', pid: 4242, tid: 4242, name: 'cat', uid: 0, path: '/etc/shadow', res: 3 },
     ];
@@ -79,6 +79,25 @@ describe('what goes over the wire', () => {
     }
     assert.equal(loki.entries[0]!.tsNs, (BigInt(t) * 1_000_000n + 500_000n).toString());
     assert.equal(loki.entries[1]!.tsNs, (BigInt(t + 1) * 1_000_000n + 750_000n).toString());
+  });
+
+  test('an event (docs/events.md) is an activity record too: its own container and pod give the labels', async () => {
+    const loki = await standIn();
+    const sink = new LokiSink({ config: testConfig(loki.url), node: 'node-a' });
+    const event: VigilEvent = {
+      type: 'open', time: new Date(Date.now() - 1000).toISOString().replace('Z', '123Z'), ts: Date.now() - 1000, node: 'node-a', cpu: 1,
+      cgroup_id: 10424, mntns: 4026532801, pidns: 4026532804,
+      proc: { pid: 31337, tid: 31337, name: 'cat', uid: 0, gid: 0 },
+      container: { id: '5f0c0e4a'.padEnd(64, '0'), runtime: 'podman', name: 'demo', image: 'localhost/vigil-demo:1' },
+      open: { syscall: 'openat', path: '/etc/shadow', res: 3, flags: 524288, flag_names: ['O_RDONLY', 'O_CLOEXEC'], mode: 0, file_type: 'file', dev: 44, ino: 1234 },
+    };
+    assert.equal(sink.pushActivity('cap-7', event), true);
+    assert.equal(await sink.flush(5000), true);
+    await sink.close();
+    assert.deepEqual(loki.entries[0]!.labels, { job: 'vigil', node: 'node-a', container: 'demo', stream: 'activity' });
+    assert.deepEqual(JSON.parse(loki.entries[0]!.line), { capture_id: 'cap-7', ...event });
+    // The event's time string has microseconds: they are in the Loki timestamp exactly.
+    assert.match(loki.entries[0]!.tsNs, /123000$/);
   });
 
   for (const gzip of [true, false]) {
