@@ -135,7 +135,7 @@ async function finalizeCost(): Promise<{ ms: number; entries: number; processes:
   const times: number[] = [];
   let entries = 0;
   let processes = 0;
-  for (let round = 0; round < 7; round++) {
+  for (let round = 0; round < 21; round++) {
     const rec = new FlightRecorder({ beforeMs: 60_000, afterMs: 1, now: () => T0 });
     const c = containers[0]!.id;
     for (let i = 0; i < 4096 + 100; i++) rec.record(makeEvent(i * 50)); // all in container 0 (byte bound: ~3,960 kept)
@@ -161,4 +161,4 @@ console.log(`record() with ~1 alert/s of event time: ${(alerting.rate / 1e6).toF
 const mem = memory();
 console.log(`memory: ${mem.entries} entries kept: ${(mem.perEntry).toFixed(0)} B/entry measured (heapUsed delta after gc, events dropped) = ${((mem.perEntry * 100_000) / 1048576).toFixed(1)} MiB per 100k entries; the recorder's estimate says ${(mem.estimatePerEntry).toFixed(0)} B/entry (${((mem.estimatePerEntry / mem.perEntry) * 100).toFixed(0)}% of measured)`);
 const fin = await finalizeCost();
-console.log(`finalize: a late alert over a full ring (${fin.entries} entries, ${fin.processes} root processes): ${fin.ms.toFixed(1)} ms median of 6 (copy, sort, process tree, tiles)`);
+console.log(`finalize: a late alert over a full ring (${fin.entries} entries, ${fin.processes} root processes): ${fin.ms.toFixed(1)} ms median of 20 (copy, sort, process tree, tiles; runs inside record() or onAlert())`);

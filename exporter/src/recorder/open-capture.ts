@@ -89,23 +89,24 @@ export class OpenCapture {
     const container = this.ring.container ?? this.fallbackContainer;
     const k8s = this.ring.k8s ?? this.fallbackK8s;
     const window: CaptureWindow = { from: this.from, to: this.to, before_ms: this.beforeMs, after_ms: this.afterMs, before_complete: this.beforeComplete };
+    // Keys in reading order; optional ones only when set.
     const doc: CaptureDocument = {
       id: this.id,
       status,
       created: this.created,
+      ...(completed !== undefined ? { completed } : {}),
       container,
+      ...(k8s !== undefined ? { k8s } : {}),
       alert: this.alerts[0]!,
       alerts: this.alerts.slice(),
       alert_count: this.alertCount,
       window,
+      ...(this.truncated !== undefined ? { truncated: this.truncated } : {}),
       dropped_entries: this.dropped,
       entries: entries.slice(),
       processes: buildProcessTree(entries, ancestry),
       summary: summarize(entries, summary),
     };
-    if (completed !== undefined) doc.completed = completed;
-    if (k8s !== undefined) doc.k8s = k8s;
-    if (this.truncated !== undefined) doc.truncated = this.truncated;
     return doc;
   }
 }

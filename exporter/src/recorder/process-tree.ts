@@ -30,7 +30,13 @@ export function buildProcessTree(
   const all: Proc[] = [];
 
   const create = (pid: number, name: string, seen: ProcessNode['seen']): Proc => {
-    const p: Proc = { node: { pid, name, execs: 0, seen, children: [] }, parentFrom: undefined, parent: undefined };
+    // Every key up front, in the order the JSON shows them; unknown ones stay undefined (left out of the JSON).
+    const node: ProcessNode = {
+      pid, ppid: undefined, name, exe: undefined, cmdline: undefined, start: undefined, start_ns: undefined, execs: 0,
+      exit_code: undefined, exit_signal: undefined, core_dumped: undefined, exit_ts: undefined, seen,
+      parent_missing: undefined, nesting_cut: undefined, children: [],
+    };
+    const p: Proc = { node, parentFrom: undefined, parent: undefined };
     all.push(p);
     current.set(pid, p);
     const list = everyByPid.get(pid);

@@ -16,7 +16,7 @@ import { EVENT_TYPES } from '../events/types.js';
 import { newCaptureId, isCaptureId } from './capture-id.js';
 import { CaptureStore } from './capture-store.js';
 import { entryBytes, toEntry, type ActivityEntry, type OpenEntry } from './entry.js';
-import { documentBytes, metaOf, OpenCapture } from './open-capture.js';
+import { documentBytes, metaOf, OpenCapture, type CaptureLimits } from './open-capture.js';
 import { ActivityRing } from './ring.js';
 import { DEFAULT_SYSTEM_PREFIXES } from './summary.js';
 import type { AlertTrigger, CaptureAlert, CaptureDocument, CaptureMeta, CaptureTruncation, ListQuery } from './types.js';
@@ -149,6 +149,7 @@ export class FlightRecorder {
   private readonly o: Resolved;
   private readonly wanted: Record<string, boolean> = {};
   private readonly openPrefixes: readonly string[] | undefined;
+  private readonly captureLimits: CaptureLimits;
   private readonly now: () => number;
   /** In order of last activity, least recent first. */
   private readonly rings = new Map<string, ActivityRing>();
@@ -191,6 +192,7 @@ export class FlightRecorder {
     for (const t of EVENT_TYPES) this.wanted[t] = false;
     for (const t of o.types) this.wanted[t] = true;
     this.openPrefixes = opts.openPrefixes;
+    this.captureLimits = { maxEntries: o.maxEntriesPerCapture, maxBytes: o.maxBytesPerCapture };
     this.now = opts.now ?? Date.now;
     this.onComplete = opts.onComplete;
     if (opts.persist) {
@@ -313,7 +315,7 @@ export class FlightRecorder {
       this.counters.dropped.memory++;
       return;
     }
-    const refused = cap.add(entry, ancestors, bytes, { maxEntries: this.o.maxEntriesPerCapture, maxBytes: this.o.maxBytesPerCapture });
+    const refused = cap.add(entry, ancestors, bytes, this.captureLimits);
     if (refused) this.counters.dropped[refused]++;
     else this.captureBytes += bytes;
   }
