@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { EVENT_TYPES } from '../events/types.js';
-import { locate, parseYamlSource, type YamlSource } from './yaml-source.js';
+import { envKeysOf, loadLayered, type LayeredSources } from './layered.js';
 
 /**
  * Where opens are interesting by default: configuration, binaries, credentials, boot, kernel memory. Broad
@@ -111,115 +111,16 @@ export type NodeConfig = z.infer<typeof NodeConfigSchema>;
 
 export class ConfigError extends Error {}
 
-type Plain = { [k: string]: unknown };
-
-function setPath(target: Plain, path: string[], value: unknown): void {
-  let at = target;
-  for (const key of path.slice(0, -1)) {
-    const next = at[key];
-    if (typeof next !== 'object' || next === null || Array.isArray(next)) at[key] = {};
-    at = at[key] as Plain;
-  }
-  at[path[path.length - 1]!] = value;
-}
-
-function deepMerge(base: Plain, over: Plain): Plain {
-  const out: Plain = { ...base };
-  for (const [k, v] of Object.entries(over)) {
-    const b = out[k];
-    out[k] = typeof v === 'object' && v !== null && !Array.isArray(v) && typeof b === 'object' && b !== null && !Array.isArray(b)
-      ? deepMerge(b as Plain, v as Plain)
-      : v;
-  }
-  return out;
-}
-
-/** VIGIL_SENSOR_OPEN_MODE=all -> sensor.openMode. Values are YAML scalars (numbers, booleans, [a, b] lists). */
-const ENV_KEYS: Record<string, string[]> = {};
-function registerEnvKeys(shape: Record<string, z.ZodType>, prefix: string[]): void {
-  for (const [key, schema] of Object.entries(shape)) {
-    const inner = unwrap(schema);
-    if (inner instanceof z.ZodObject) registerEnvKeys(inner.shape as Record<string, z.ZodType>, [...prefix, key]);
-    else ENV_KEYS[`VIGIL_${[...prefix, key].map((p) => p.replace(/[A-Z]/g, (c) => `_${c}`)).join('_').toUpperCase()}`] = [...prefix, key];
-  }
-}
-function unwrap(schema: z.ZodType): z.ZodType {
-  let s: z.ZodType = schema;
-  while (s instanceof z.ZodDefault || s instanceof z.ZodPrefault || s instanceof z.ZodOptional) s = s.def.innerType as z.ZodType;
-  return s;
-}
-registerEnvKeys(NodeConfigSchema.shape as Record<string, z.ZodType>, []);
+const ENV_KEYS = envKeysOf(NodeConfigSchema, 'VIGIL');
 
 export function envVariableNames(): string[] {
-  return Object.keys(ENV_KEYS).sort();
+  return [...ENV_KEYS.keys()].sort();
 }
 
-function parseScalar(text: string): unknown {
-  try {
-    return parseYamlSource('env', text).doc.toJS();
-  } catch {
-    return text;
-  }
-}
-
-export interface LoadOptions {
-  file?: string;
-  env?: NodeJS.ProcessEnv;
-  /** Already-dotted overrides from flags, e.g. {"http.listen": "127.0.0.1:9711"} */
-  flags?: Record<string, unknown>;
-}
+export type LoadOptions = LayeredSources;
 
 export function loadNodeConfig(opts: LoadOptions = {}): NodeConfig {
-  let merged: Plain = {};
-  let src: YamlSource | undefined;
-  if (opts.file) {
-    let text: string;
-    try {
-      text = readFileSync(opts.file, 'utf8');
-    } catch (err) {
-      throw new ConfigError(`${opts.file}: cannot read: ${(err as Error).message}`);
-    }
-    try {
-      src = parseYamlSource(opts.file, text);
-    } catch (err) {
-      throw new ConfigError((err as Error).message);
-    }
-    const js: unknown = src.doc.toJS();
-    if (js !== null && js !== undefined) {
-      if (typeof js !== 'object' || Array.isArray(js)) throw new ConfigError(`${opts.file}:1:1: the configuration must be a mapping`);
-      merged = js as Plain;
-    }
-  }
-  const fromFile = new Set<string>();
-  const origin = new Map<string, string>();
-  const env = opts.env ?? {};
-  for (const [name, path] of Object.entries(ENV_KEYS)) {
-    const value = env[name];
-    if (value === undefined) continue;
-    const over: Plain = {};
-    setPath(over, path, parseScalar(value));
-    merged = deepMerge(merged, over);
-    origin.set(path.join('.'), `environment variable ${name}`);
-  }
-  for (const [dotted, value] of Object.entries(opts.flags ?? {})) {
-    if (value === undefined) continue;
-    const over: Plain = {};
-    setPath(over, dotted.split('.'), value);
-    merged = deepMerge(merged, over);
-    origin.set(dotted, `flag for ${dotted}`);
-  }
-  void fromFile;
-  const parsed = NodeConfigSchema.safeParse(merged);
-  if (!parsed.success) {
-    const msgs = parsed.error.issues.map((issue) => {
-      const dotted = issue.path.join('.');
-      const from = [...origin.entries()].find(([k]) => dotted === k || dotted.startsWith(`${k}.`))?.[1];
-      const where = from ?? (src ? locate(src, issue.path) : 'configuration');
-      return `${where}: ${dotted || '(root)'}: ${issue.message}`;
-    });
-    throw new ConfigError(msgs.join('\n'));
-  }
-  const cfg = parsed.data;
+  const cfg = loadLayered(NodeConfigSchema, ENV_KEYS, opts, (m) => new ConfigError(m));
   if (cfg.http.tokenFile) {
     try {
       cfg.http.token = readFileSync(cfg.http.tokenFile, 'utf8').trim();

@@ -3,7 +3,7 @@
 // file, through config/yaml-source.ts), the variable, or the flag that was wrong.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { locate, parseYamlSource, type YamlSource } from '../../config/yaml-source.js';
+import { envKeysOf, loadLayered, type LayeredSources } from '../../config/layered.js';
 
 const listen = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.\-]*):\d{1,5}$/, 'expected host:port, e.g. 0.0.0.0:9712');
 const platform = z.string().regex(/^[a-z0-9._-]{1,32}\/[a-z0-9._-]{1,32}(\/[a-z0-9._-]{1,32})?$/, 'expected os/arch[/variant], e.g. linux/amd64');
@@ -89,114 +89,17 @@ export class ScannerConfigError extends Error {
   override readonly name = 'ScannerConfigError';
 }
 
-type Plain = { [k: string]: unknown };
-
-function setPath(target: Plain, path: readonly string[], value: unknown): void {
-  let at = target;
-  for (const key of path.slice(0, -1)) {
-    const next = at[key];
-    if (typeof next !== 'object' || next === null || Array.isArray(next)) at[key] = {};
-    at = at[key] as Plain;
-  }
-  at[path[path.length - 1]!] = value;
-}
-
-function deepMerge(base: Plain, over: Plain): Plain {
-  const out: Plain = { ...base };
-  for (const [k, v] of Object.entries(over)) {
-    const b = out[k];
-    out[k] =
-      typeof v === 'object' && v !== null && !Array.isArray(v) && typeof b === 'object' && b !== null && !Array.isArray(b)
-        ? deepMerge(b as Plain, v as Plain)
-        : v;
-  }
-  return out;
-}
-
-function unwrap(schema: z.ZodType): z.ZodType {
-  let s: z.ZodType = schema;
-  while (s instanceof z.ZodDefault || s instanceof z.ZodPrefault || s instanceof z.ZodOptional) s = s.def.innerType as z.ZodType;
-  return s;
-}
-
 /** VIGIL_SCANNER_SCAN_CONCURRENCY -> scan.concurrency, for every leaf of the schema. */
-const ENV_KEYS = new Map<string, string[]>();
-(function register(shape: Record<string, z.ZodType>, prefix: string[]): void {
-  for (const [key, schema] of Object.entries(shape)) {
-    const inner = unwrap(schema);
-    if (inner instanceof z.ZodObject) register(inner.shape as Record<string, z.ZodType>, [...prefix, key]);
-    else ENV_KEYS.set(`VIGIL_SCANNER_${[...prefix, key].map((p) => p.replace(/[A-Z]/g, (c) => `_${c}`)).join('_').toUpperCase()}`, [...prefix, key]);
-  }
-})(ScannerConfigSchema.shape as Record<string, z.ZodType>, []);
+const ENV_KEYS = envKeysOf(ScannerConfigSchema, 'VIGIL_SCANNER');
 
 export function scannerEnvVariableNames(): string[] {
   return [...ENV_KEYS.keys()].sort();
 }
 
-/** Environment values are YAML scalars: numbers, booleans and [a, b] lists read as such. */
-function parseScalar(text: string): unknown {
-  try {
-    return parseYamlSource('env', text).doc.toJS();
-  } catch {
-    return text;
-  }
-}
-
-export interface LoadScannerConfigOptions {
-  file?: string;
-  env?: NodeJS.ProcessEnv;
-  /** Dotted overrides from flags, e.g. {"http.listen": "127.0.0.1:9712"} */
-  flags?: Record<string, unknown>;
-}
+export type LoadScannerConfigOptions = LayeredSources;
 
 export function loadScannerConfig(opts: LoadScannerConfigOptions = {}): ScannerConfig {
-  let merged: Plain = {};
-  let src: YamlSource | undefined;
-  if (opts.file) {
-    let text: string;
-    try {
-      text = readFileSync(opts.file, 'utf8');
-    } catch (err) {
-      throw new ScannerConfigError(`${opts.file}: cannot read: ${(err as Error).message}`);
-    }
-    try {
-      src = parseYamlSource(opts.file, text);
-    } catch (err) {
-      throw new ScannerConfigError((err as Error).message);
-    }
-    const js: unknown = src.doc.toJS({ maxAliasCount: 100 });
-    if (js !== null && js !== undefined) {
-      if (typeof js !== 'object' || Array.isArray(js)) throw new ScannerConfigError(`${opts.file}:1:1: the configuration must be a mapping`);
-      merged = js as Plain;
-    }
-  }
-  const origin = new Map<string, string>();
-  for (const [name, path] of ENV_KEYS) {
-    const value = opts.env?.[name];
-    if (value === undefined) continue;
-    const over: Plain = {};
-    setPath(over, path, parseScalar(value));
-    merged = deepMerge(merged, over);
-    origin.set(path.join('.'), `environment variable ${name}`);
-  }
-  for (const [dotted, value] of Object.entries(opts.flags ?? {})) {
-    if (value === undefined) continue;
-    const over: Plain = {};
-    setPath(over, dotted.split('.'), value);
-    merged = deepMerge(merged, over);
-    origin.set(dotted, `flag for ${dotted}`);
-  }
-  const parsed = ScannerConfigSchema.safeParse(merged);
-  if (!parsed.success) {
-    const msgs = parsed.error.issues.map((issue) => {
-      const dotted = issue.path.join('.');
-      const from = [...origin.entries()].find(([k]) => dotted === k || dotted.startsWith(`${k}.`))?.[1];
-      const where = from ?? (src ? locate(src, issue.path) : 'configuration');
-      return `${where}: ${dotted || '(root)'}: ${issue.message}`;
-    });
-    throw new ScannerConfigError(msgs.join('\n'));
-  }
-  const cfg = parsed.data;
+  const cfg = loadLayered(ScannerConfigSchema, ENV_KEYS, opts, (m) => new ScannerConfigError(m));
   if (cfg.http.tokenFile) {
     try {
       cfg.http.token = readFileSync(cfg.http.tokenFile, 'utf8').trim();
