@@ -10,7 +10,7 @@ import { Spool, type SpoolDropReason, type SpoolItem } from '../spool/spool.js';
 import { retryDelayMs } from './backoff.js';
 import type { LokiConfig } from './config.js';
 import { activityEntry, alertEntry, isNsTimestamp, type ActivityRecord, type ActivityScope, type LokiEntry } from './entries.js';
-import { streamLabels, type LokiStreamKind, type StreamLabels } from './labels.js';
+import { streamLabels, type StreamLabels } from './labels.js';
 import { LogLimiter, type SinkLogger } from './log-limiter.js';
 import { buildPushBody, encodePayload, StreamClock } from './push-body.js';
 import { LokiPushClient, type RetryClass } from './push-client.js';
