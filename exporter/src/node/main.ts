@@ -176,7 +176,7 @@ export async function runNode(cfg: NodeConfig, onFatal: (msg: string) => void): 
   });
   sensor.on('hello', (h) => log.info({ hooks: h.info.hooks, ncpu: h.ncpu, abi: h.abi_version }, 'sensor loaded'));
   sensor.on('log', (l) => log[l.level === 'debug' ? 'debug' : l.level]({ loader: true }, l.text));
-  sensor.on('exit', (e) => log.warn(e, 'loader exited'));
+  sensor.on('exit', (e) => (e.code === 0 && e.restartInMs === undefined ? log.info(e, 'loader stopped') : log.warn(e, 'loader exited')));
   sensor.on('fatal', (msg) => onFatal(msg));
 
   registerSelfMetrics(registry, {
