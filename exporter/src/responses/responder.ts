@@ -30,6 +30,7 @@ const SIGKILL = 9;
 const RECENT_MAX = 100;
 const FROZEN_MAX = 4096;
 const CONFIRM_POLL_MS = 5;
+const NOTICE_WAIT_MS = 100;
 
 interface FreezerChoice {
   kind: FreezerKind;
@@ -220,8 +221,10 @@ export class Responder {
     const t0 = Date.now();
     for (;;) {
       if (await isDead(pid, facts.startTicks)) {
-        const n = this.notices.get(pid);
         const ms = Date.now() - t0;
+        // the loader reports how the signal got there within ~10 ms of delivery; a death seen sooner waits for it
+        for (let i = 0; i < NOTICE_WAIT_MS / CONFIRM_POLL_MS && !this.notices.has(pid); i++) await sleep(CONFIRM_POLL_MS);
+        const n = this.notices.get(pid);
         if (n?.outcome === 'exited') return res('done', `pid ${pid} (${facts.comm}) exited on its own before the signal arrived (${ms} ms)`);
         return res('done', `${viaText(n)}; pid ${pid} (${facts.comm}) gone after ${ms} ms`);
       }

@@ -65,7 +65,7 @@ describe('kill from the kernel', { skip }, () => {
     assert.deepEqual(o.target, { pid, container: id });
     assert.match(o.reason ?? '', /from the kernel at its next syscall entry/);
     assert.equal(await L.waitExit(pid), 9, 'the EXIT event says SIGKILL');
-    assert.ok(L.logs.some((t) => t.startsWith(`kill ${pid} 9: delivered at sys_enter`)), 'the loader reports delivery at sys_enter');
+    await L.waitLog('the loader to report delivery at sys_enter', (t) => t.startsWith(`kill ${pid} 9: delivered at sys_enter`));
     const state = await waitUntil('podman to see the exit', () => {
       const s = containerExit(id);
       return s.status === 'exited' ? s : undefined;
@@ -81,7 +81,7 @@ describe('kill from the kernel', { skip }, () => {
     assert.equal(o?.result, 'done', `outcome: ${JSON.stringify(o)}`);
     assert.match(o?.reason ?? '', /pidfd/);
     assert.equal(await L.waitExit(pid), 9);
-    assert.ok(L.logs.some((t) => t.startsWith(`kill ${pid} 9: delivered by pidfd after`)));
+    await L.waitLog('the loader to report the pidfd fallback', (t) => t.startsWith(`kill ${pid} 9: delivered by pidfd after`));
   });
 
   test('a spin loop without syscalls is killed when it leaves a CPU (sched_switch)', async () => {
