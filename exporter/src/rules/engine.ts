@@ -6,7 +6,8 @@ import { hostname as osHostname } from 'node:os';
 import type { VigilEvent } from '../events/types.js';
 import type { CompiledRule, CompiledRuleset } from './compile/ruleset.js';
 import { renderOutput, type OutputValue } from './compile/output.js';
-import type { Pred } from './compile/codegen.js';
+import { single, type Pred } from './compile/codegen.js';
+import type { Scalar } from './fields/table.js';
 import { EvalContext, type LooseEvent, type ProcessLookup } from './fields/context.js';
 import { BUCKETS, type Bucket } from './fields/event-names.js';
 import { bucketOf, formatEvtTime, isoNs } from './fields/table.js';
@@ -57,11 +58,23 @@ interface Entry {
   index: number;
 }
 
+/** Rules of one event type that share a guard field: looked up by the field's value instead of each run. */
+interface Group {
+  get: (c: EvalContext) => Scalar | undefined;
+  exact?: Map<Scalar, Entry[]>;
+  prefixes?: [string, Entry[]][];
+}
+
+interface BucketIndex {
+  groups: Group[];
+  unguarded: Entry[];
+}
+
 const NO_MATCHES: readonly RuleMatch[] = Object.freeze([]);
 
 export class RuleEngine {
   readonly stats: EngineStats = { events: 0, unindexed: 0, matches: 0, errors: 0 };
-  private readonly byBucket = new Map<Bucket, Entry[]>();
+  private readonly byBucket = new Map<Bucket, BucketIndex>();
   private readonly ctx: EvalContext;
   private readonly renderCtx: EvalContext;
   private readonly matchCounts: number[];
@@ -79,12 +92,38 @@ export class RuleEngine {
     this.active = ruleset.rules.filter((r) => r.enabled && !r.skipped && r.tests.size > 0);
     this.matchCounts = this.active.map(() => 0);
     for (const b of BUCKETS) {
-      const entries: Entry[] = [];
+      const idx: BucketIndex = { groups: [], unguarded: [] };
+      const groups = new Map<string, Group>();
       this.active.forEach((rule, index) => {
         const test = rule.tests.get(b);
-        if (test) entries.push({ rule, test, index });
+        if (!test) return;
+        const entry: Entry = { rule, test, index };
+        const g = rule.guards.get(b);
+        if (!g) {
+          idx.unguarded.push(entry);
+          return;
+        }
+        let group = groups.get(g.key);
+        if (!group) {
+          group = { get: single(g.operand), ...(g.kind === 'exact' ? { exact: new Map() } : { prefixes: [] }) };
+          groups.set(g.key, group);
+        }
+        if (g.kind === 'exact') {
+          for (const v of g.values) {
+            const list = group.exact!.get(v);
+            if (list) list.push(entry);
+            else group.exact!.set(v, [entry]);
+          }
+        } else {
+          for (const p of g.values) {
+            const slot = group.prefixes!.find(([q]) => q === p);
+            if (slot) slot[1].push(entry);
+            else group.prefixes!.push([p, [entry]]);
+          }
+        }
       });
-      if (entries.length) this.byBucket.set(b, entries);
+      idx.groups = [...groups.values()];
+      if (idx.groups.length || idx.unguarded.length) this.byBucket.set(b, idx);
     }
   }
 
@@ -102,14 +141,47 @@ export class RuleEngine {
     this.stats.events++;
     const num = ++this.num;
     const b = bucketOf(e);
-    const entries = b === undefined ? undefined : this.byBucket.get(b);
-    if (!entries) {
+    const idx = b === undefined ? undefined : this.byBucket.get(b);
+    if (!idx) {
       this.stats.unindexed++;
       return NO_MATCHES;
     }
     const ctx = this.ctx;
     ctx.reset(e, num);
-    let out: RuleMatch[] | undefined;
+    let hits: Entry[] | undefined;
+    const groups = idx.groups;
+    for (let i = 0; i < groups.length; i++) {
+      const g = groups[i]!;
+      let v: Scalar | undefined;
+      try {
+        v = g.get(ctx);
+      } catch {
+        this.stats.errors++;
+        continue;
+      }
+      if (v === undefined) continue;
+      if (g.exact) {
+        const es = g.exact.get(v);
+        if (es) hits = this.run(es, hits);
+      } else if (typeof v === 'string') {
+        const ps = g.prefixes!;
+        for (let j = 0; j < ps.length; j++) if (v.startsWith(ps[j]![0])) hits = this.run(ps[j]![1], hits);
+      }
+    }
+    hits = this.run(idx.unguarded, hits);
+    if (!hits) return NO_MATCHES;
+    // Rules ran group by group; report matches in rule order.
+    if (hits.length > 1) hits.sort((x, y) => x.index - y.index);
+    const out = hits.map((en) => {
+      this.matchCounts[en.index]!++;
+      return { rule: en.rule, event: e, num };
+    });
+    this.stats.matches += out.length;
+    return out;
+  }
+
+  private run(entries: Entry[], hits: Entry[] | undefined): Entry[] | undefined {
+    const ctx = this.ctx;
     for (let i = 0; i < entries.length; i++) {
       const en = entries[i]!;
       let hit = false;
@@ -118,14 +190,9 @@ export class RuleEngine {
       } catch {
         this.stats.errors++;
       }
-      if (hit) {
-        (out ??= []).push({ rule: en.rule, event: e, num });
-        this.matchCounts[en.index]!++;
-      }
+      if (hit) (hits ??= []).push(en);
     }
-    if (!out) return NO_MATCHES;
-    this.stats.matches += out.length;
-    return out;
+    return hits;
   }
 
   /** The Falco JSON alert for a match (renders the output template). */

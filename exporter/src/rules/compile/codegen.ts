@@ -53,7 +53,8 @@ export function generate(ir: IR): Pred {
   }
 }
 
-function single(o: BoundOperand): Get1 {
+/** The getter of an operand, transformers applied. */
+export function single(o: BoundOperand): Get1 {
   const get = o.field.get as Get1;
   if (o.transforms.length === 0) return get;
   const ts = o.transforms;
@@ -97,6 +98,19 @@ function checkPred(ch: Check): Pred {
     if (t instanceof Error) throw t; // validated when the IR was built
     if (lhs.multi === 'one') {
       const g = single(lhs);
+      // = and in against constants need no separate test call: a missing value equals no constant.
+      const isNet = lhs.type === 'ip' || lhs.type === 'ipnet';
+      if (!isNet && (op === '=' || ((op === 'in' || op === 'intersects') && rhs.values.length === 1))) {
+        const k = rhs.values[0];
+        return (c) => g(c) === k;
+      }
+      if (!isNet && (op === 'in' || op === 'intersects') && rhs.values.length > 1) {
+        const set = new Set(rhs.values as Scalar[]);
+        return (c) => {
+          const v = g(c);
+          return v !== undefined && set.has(v);
+        };
+      }
       return (c) => {
         const v = g(c);
         return v !== undefined && t(v);

@@ -150,6 +150,9 @@ export interface IpNet {
   v6: boolean;
   base: bigint;
   bits: number;
+  /** IPv4 only: network and mask as unsigned 32-bit numbers, so a check needs no BigInt. */
+  base4: number;
+  mask4: number;
 }
 
 function v4(s: string): number | undefined {
@@ -200,20 +203,16 @@ export function parseNet(s: string): IpNet | undefined {
   }
   const n = addr.v6 ? addr.n : BigInt(addr.n);
   const shift = BigInt(max - bits);
-  return { v6: addr.v6, base: (n >> shift) << shift, bits };
+  const mask4 = addr.v6 || bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+  const base4 = addr.v6 ? 0 : ((addr.n & mask4) >>> 0);
+  return { v6: addr.v6, base: (n >> shift) << shift, bits, base4, mask4 };
 }
 
 export function inNet(ip: IpAddr, net: IpNet): boolean {
   if (ip.v6 !== net.v6) return false;
-  const max = net.v6 ? 128 : 32;
-  if (!ip.v6 && !net.v6) {
-    if (net.bits === 0) return true;
-    const shift = max - net.bits;
-    return Math.floor(ip.n / 2 ** shift) === Number(net.base >> BigInt(shift));
-  }
-  const shift = BigInt(max - net.bits);
-  const n = ip.v6 ? ip.n : BigInt(ip.n);
-  return (n >> shift) << shift === net.base;
+  if (!ip.v6) return ((ip.n & net.mask4) >>> 0) === net.base4;
+  const shift = BigInt(128 - net.bits);
+  return (ip.n >> shift) << shift === net.base;
 }
 
 export function sameIp(a: IpAddr, b: IpAddr): boolean {

@@ -61,6 +61,18 @@ function ipMatches(v: Scalar, nets: readonly IpNet[]): boolean {
   return false;
 }
 
+// icontains checks often look at the same value many times in a row (proc.cmdline in several rules): keep the
+// last lower-cased string.
+let lastIn = '';
+let lastOut = '';
+function lower(v: string): string {
+  if (v !== lastIn) {
+    lastIn = v;
+    lastOut = v.toLowerCase();
+  }
+  return lastOut;
+}
+
 const hasBytes = (v: string, b: Buffer): boolean => Buffer.from(v, 'utf8').includes(b);
 const startsBytes = (v: string, b: Buffer): boolean => {
   const buf = Buffer.from(v, 'utf8');
@@ -104,7 +116,7 @@ export function constantTest(type: FieldType, op: string, consts: readonly unkno
       case 'contains': return (v) => typeof v === 'string' && v.includes(s);
       case 'icontains': {
         const l = s.toLowerCase();
-        return (v) => typeof v === 'string' && v.toLowerCase().includes(l);
+        return (v) => typeof v === 'string' && lower(v).includes(l);
       }
       case 'startswith': return (v) => typeof v === 'string' && v.startsWith(s);
       case 'endswith': return (v) => typeof v === 'string' && v.endsWith(s);

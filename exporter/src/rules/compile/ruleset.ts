@@ -13,7 +13,7 @@ import { exceptionExpr } from './exceptions.js';
 import type { IR } from './ir.js';
 import { compileOutput, type CompiledOutput } from './output.js';
 import { parseToExpr, ResolveError, Resolver, type ResolveEnv } from './resolve.js';
-import { minimisePrefixes, onlyWrites, openPrefixes, specialise, unsupportedUses } from './specialise.js';
+import { guardOf, minimisePrefixes, onlyWrites, openPrefixes, specialise, unsupportedUses, type Guard } from './specialise.js';
 
 export interface CompiledRule {
   name: string;
@@ -28,6 +28,8 @@ export interface CompiledRule {
   capture: boolean;
   /** The predicate per event type the rule can match; empty when skipped or disabled. */
   tests: ReadonlyMap<Bucket, Pred>;
+  /** Per event type, a necessary condition on one field the engine indexes the rule by (if there is one). */
+  guards: ReadonlyMap<Bucket, Guard>;
   output: CompiledOutput;
   /** Why an enabled rule does not run. */
   skipped?: string;
@@ -130,7 +132,7 @@ function compileRule(info: RuleInfo, env: ResolveEnv, diags: Diagnostics): Compi
   const empty: CompiledOutput = { parts: [info.output.text], fields: [] };
   if (info.source !== 'syscall') {
     if (info.enabled) diags.warn('skipped', info.pos, `source '${info.source}' is not supported (Vigil evaluates syscall rules only); the rule is skipped`, item);
-    return { ...base, tests: new Map(), output: empty, skipped: `source '${info.source}' is not supported` };
+    return { ...base, tests: new Map(), guards: new Map(), output: empty, skipped: `source '${info.source}' is not supported` };
   }
   const cond = parseToExpr(info.condition);
   if (cond instanceof ResolveError) {
@@ -152,7 +154,7 @@ function compileRule(info: RuleInfo, env: ResolveEnv, diags: Diagnostics): Compi
     if (err.silent) return undefined;
     if (err.unknownField && info.skipIfUnknownFilter) {
       if (info.enabled) diags.warn('skipped', err.pos, `${err.message}; the rule is skipped (skip-if-unknown-filter)`, item);
-      return { ...base, tests: new Map(), output: empty, skipped: err.message };
+      return { ...base, tests: new Map(), guards: new Map(), output: empty, skipped: err.message };
     }
     diags.error(err.code, err.pos, err.message, item);
     return undefined;
@@ -161,6 +163,7 @@ function compileRule(info: RuleInfo, env: ResolveEnv, diags: Diagnostics): Compi
   if (!output) return undefined;
 
   const tests = new Map<Bucket, Pred>();
+  const guards = new Map<Bucket, Guard>();
   const unsupported: { field: string; reason: string; pos: Position }[] = [];
   const openSets: (string[] | 'all')[] = [];
   let writesOnly = true;
@@ -173,18 +176,21 @@ function compileRule(info: RuleInfo, env: ResolveEnv, diags: Diagnostics): Compi
       continue;
     }
     tests.set(b, generate(folded));
+    const g = guardOf(folded);
+    if (g) guards.set(b, g);
     if (BUCKET_EVENT_TYPE[b] === 'open') {
       openSets.push(openPrefixes(folded));
       if (b !== 'creat' && !onlyWrites(folded)) writesOnly = false;
     }
   }
-  const rule: CompiledRule = { ...base, tests, output };
+  const rule: CompiledRule = { ...base, tests, guards, output };
   const unobserved = [...resolver.notes.unobservedTypes];
   if (unsupported.length) {
     const first = unsupported[0]!;
     const fields = [...new Set(unsupported.map((u) => `${u.field} (${u.reason})`))].join('; ');
     rule.skipped = `needs ${fields}`;
     rule.tests = new Map();
+    rule.guards = new Map();
     if (info.enabled) diags.warn('skipped', first.pos, `the rule is skipped: it needs ${fields}`, item);
     return rule;
   }

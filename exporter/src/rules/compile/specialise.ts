@@ -4,7 +4,8 @@
 
 import type { Position } from '../diagnostics.js';
 import type { Bucket } from '../fields/event-names.js';
-import { fieldsOf, type IR } from './ir.js';
+import type { Scalar } from '../fields/table.js';
+import { fieldsOf, type BoundOperand, type IR } from './ir.js';
 
 const TRUE: IR = { k: 'const', v: true };
 const FALSE: IR = { k: 'const', v: false };
@@ -168,4 +169,71 @@ export function onlyWrites(ir: IR): boolean {
     default:
       return false;
   }
+}
+
+/**
+ * A necessary condition of a rule on one field: the rule cannot match unless the field's value is one of
+ * `values` (exact) or starts with one of them (prefix). The engine indexes rules by it.
+ */
+export type Guard =
+  | { kind: 'exact'; key: string; operand: BoundOperand; values: Set<Scalar> }
+  | { kind: 'prefix'; key: string; operand: BoundOperand; values: string[] };
+
+const MAX_GUARD_VALUES = 4096;
+
+/**
+ * Fields worth indexing by: values that differ a lot between events. A guard on fd.typechar = 'f' or
+ * container.id != host would send nearly every event to the rule anyway.
+ */
+const GUARD_FIELDS = /^(proc\.(name|pname|exe|exepath|pexepath|cmdline|args|aname\[\d+\])|fd\.(name|nameraw|filename|directory|sport|rport|lport|cport|sip|rip)|fs\.path\.name|evt\.arg\.(name|request|path|dev|dir|type)|evt\.rawarg\.(request|uid|euid|ruid|suid|gid))$/;
+
+export function guardOf(ir: IR): Guard | undefined {
+  switch (ir.k) {
+    case 'check': {
+      const { lhs, op, rhs } = ir.check;
+      if (lhs.transforms.length || lhs.multi !== 'one' || rhs?.kind !== 'const') return undefined;
+      if (lhs.type !== 'string' && lhs.type !== 'number' && lhs.type !== 'port') return undefined;
+      const key = lhs.field.display;
+      if (!GUARD_FIELDS.test(key)) return undefined;
+      if (op === '=' || op === 'in' || op === 'intersects') {
+        if (rhs.values.length === 0 || rhs.values.length > MAX_GUARD_VALUES) return undefined;
+        return { kind: 'exact', key: `=${key}`, operand: lhs, values: new Set(rhs.values as Scalar[]) };
+      }
+      if (lhs.type === 'string' && (op === 'startswith' || op === 'pmatch')) {
+        return { kind: 'prefix', key: `^${key}`, operand: lhs, values: minimisePrefixes(rhs.values as string[]) };
+      }
+      if (lhs.type === 'string' && op === 'glob') {
+        const p = globPrefix(rhs.values[0] as string);
+        if (p.length >= 2) return { kind: 'prefix', key: `^${key}`, operand: lhs, values: [p] };
+      }
+      return undefined;
+    }
+    case 'and': {
+      let best: Guard | undefined;
+      for (const c of ir.c) {
+        const g = guardOf(c);
+        if (!g) continue;
+        if (!best || rank(g) < rank(best)) best = g;
+      }
+      return best;
+    }
+    case 'or': {
+      let acc: Guard | undefined;
+      for (const c of ir.c) {
+        const g = guardOf(c);
+        if (!g || (acc && (acc.key !== g.key || acc.kind !== g.kind))) return undefined;
+        if (!acc) acc = g.kind === 'exact' ? { ...g, values: new Set(g.values) } : { ...g, values: [...g.values] };
+        else if (acc.kind === 'exact' && g.kind === 'exact') for (const v of g.values) acc.values.add(v);
+        else if (acc.kind === 'prefix' && g.kind === 'prefix') acc.values = minimisePrefixes([...acc.values, ...g.values]);
+      }
+      return acc;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Smaller is more selective: exact sets before prefixes, fewer values first. */
+function rank(g: Guard): number {
+  return (g.kind === 'exact' ? 0 : 1_000_000) + (g.kind === 'exact' ? g.values.size : g.values.length);
 }

@@ -51,6 +51,9 @@ export class EvalContext {
   ev: LooseEvent = {};
   /** evt.num: a running count of evaluated events, 1-based (Falco's never_true macro is evt.num=0). */
   num = 0;
+  /** Per-event memo of derived field values (see memo() in table.ts): slot -> event number / value. */
+  readonly memoNum: number[] = [];
+  readonly memoVal: unknown[] = [];
   private procDone = false;
   private procValue: ProcessContext | undefined;
 

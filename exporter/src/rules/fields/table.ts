@@ -43,6 +43,22 @@ export interface FieldDef {
 }
 
 type Getter = (ctx: EvalContext) => Scalar | undefined | readonly Scalar[];
+
+let memoSlots = 0;
+/**
+ * Computes a derived value once per event: many rules read the same field (container.id, proc.cmdline,
+ * fd.directory), and building it each time (slicing, joining) dominated the cost of a rule check.
+ */
+export function memo<T>(get: (c: EvalContext) => T): (c: EvalContext) => T {
+  const slot = memoSlots++;
+  return (c) => {
+    if (c.memoNum[slot] === c.num) return c.memoVal[slot] as T;
+    const v = get(c);
+    c.memoNum[slot] = c.num;
+    c.memoVal[slot] = v;
+    return v;
+  };
+}
 type AvailFn = (b: Bucket) => Availability;
 
 const yes: AvailFn = () => 'yes';
@@ -115,8 +131,9 @@ function argvArgs(c: EvalContext): readonly string[] | undefined {
   return Array.isArray(a) ? a : undefined;
 }
 const exePath = (c: EvalContext): string | undefined => str(P(c)?.exe) ?? str(c.procInfo()?.exe);
-const argsText = (c: EvalContext): string | undefined => argvArgs(c)?.join(' ');
-function cmdline(c: EvalContext): string | undefined {
+const argsText = memo((c: EvalContext): string | undefined => argvArgs(c)?.join(' '));
+const cmdline = memo(cmdlineOf);
+function cmdlineOf(c: EvalContext): string | undefined {
   const s = str(P(c)?.cmdline);
   if (s !== undefined) return s;
   const name = str(P(c)?.name);
@@ -148,7 +165,7 @@ function ancestorField(name: string, type: FieldType, pick: (a: { pid?: number; 
         // Without an index: every ancestor (not the process itself), a check matches if any does (Falco).
         return {
           display, type, multi: 'any', filterOnly: true, availability: yes,
-          get: (c) => {
+          get: memo((c) => {
             const a = c.ev.ancestors;
             if (!Array.isArray(a)) return [];
             const out: Scalar[] = [];
@@ -157,7 +174,7 @@ function ancestorField(name: string, type: FieldType, pick: (a: { pid?: number; 
               if (v !== undefined) out.push(v);
             }
             return out;
-          },
+          }),
         };
       }
       if (!/^\d+$/.test(arg)) return `the argument of ${name} must be an ancestor level (a whole number), not '${arg}'`;
@@ -227,7 +244,8 @@ function tuple(c: EvalContext): string | undefined {
   return `${cl.ip ?? ''}:${cl.port ?? ''}->${sv.ip ?? ''}:${sv.port ?? ''}`;
 }
 
-function fdName(c: EvalContext): string | undefined {
+const fdName = memo(fdNameOf);
+function fdNameOf(c: EvalContext): string | undefined {
   if (isOpen(c)) return str(c.ev.open?.path);
   if (isNet(c)) return tuple(c);
   return undefined;
@@ -273,10 +291,10 @@ export function splitImage(image: string): ImageParts {
   imageCache.set(image, parts);
   return parts;
 }
-const image = (c: EvalContext): ImageParts | undefined => {
+const image = memo((c: EvalContext): ImageParts | undefined => {
   const i = str(c.ev.container?.image);
   return i && !isHost(c) ? splitImage(i) : undefined;
-};
+});
 
 // ---- time -------------------------------------------------------------------------------------------------
 
@@ -497,7 +515,7 @@ unsupported('thread.cgroup', 'string', 'events carry the cgroup v2 id only', 'ke
 
 // user.* / group.*
 def('user.uid', 'number', 'effective uid (`proc.euid`) on exec events, the uid before the call on setid events (`setid.euid_before`), else the real uid (`proc.uid`)', uid, { support: 'approximated' });
-def('user.name', 'string', 'host processes: the name in the host\'s /etc/passwd; in containers: "root" for 0, else the uid as a number (a container\'s /etc/passwd is not read)', (c) => { const u = uid(c); return u === undefined ? undefined : c.users.userName(u, isHost(c)); }, { support: 'approximated' });
+def('user.name', 'string', 'host processes: the name in the host\'s /etc/passwd; in containers: "root" for 0, else the uid as a number (a container\'s /etc/passwd is not read)', memo((c) => { const u = uid(c); return u === undefined ? undefined : c.users.userName(u, isHost(c)); }), { support: 'approximated' });
 def('user.homedir', 'string', 'host processes: from the host\'s /etc/passwd', (c) => { const u = uid(c); return u === undefined ? undefined : c.users.homeDir(u, isHost(c)); }, { support: 'approximated' });
 def('user.shell', 'string', 'host processes: from the host\'s /etc/passwd', (c) => { const u = uid(c); return u === undefined ? undefined : c.users.shell(u, isHost(c)); }, { support: 'approximated' });
 def('user.loginuid', 'number', 'audit login uid (`proc.loginuid`, -1 when unset), else from the process table', loginuid);
@@ -515,8 +533,8 @@ def('fd.type', 'string', 'file or directory (open), ipv4, ipv6, unix (connect, a
 def('fd.typechar', 'string', 'f (file), d (directory), 4 (ipv4), 6 (ipv6), u (unix)', fdTypechar, { avail: fileOrNet });
 def('fd.name', 'string', 'open: `open.path`; sockets: "client_ip:port->server_ip:port", unix: the socket path', fdName, { avail: fileOrNet });
 def('fd.nameraw', 'string', 'open: `open.path`', (c) => (isOpen(c) ? str(c.ev.open?.path) : undefined), { avail: fileEvents });
-def('fd.directory', 'string', 'open: the directory part of the path', (c) => { const p = isOpen(c) ? str(c.ev.open?.path) : undefined; return p === undefined ? undefined : dirOf(p); }, { avail: fileEvents });
-def('fd.filename', 'string', 'open: the last component of the path', (c) => { const p = isOpen(c) ? str(c.ev.open?.path) : undefined; return p === undefined ? undefined : baseOf(p); }, { avail: fileEvents });
+def('fd.directory', 'string', 'open: the directory part of the path', memo((c) => { const p = isOpen(c) ? str(c.ev.open?.path) : undefined; return p === undefined ? undefined : dirOf(p); }), { avail: fileEvents });
+def('fd.filename', 'string', 'open: the last component of the path', memo((c) => { const p = isOpen(c) ? str(c.ev.open?.path) : undefined; return p === undefined ? undefined : baseOf(p); }), { avail: fileEvents });
 def('fd.dev', 'number', 'open: `open.dev`', (c) => num(c.ev.open?.dev), { avail: fileEvents });
 def('fd.dev.major', 'number', 'open: `open.dev` >> 20', (c) => { const d = num(c.ev.open?.dev); return d === undefined ? undefined : Math.floor(d / 1048576); }, { avail: fileEvents });
 def('fd.dev.minor', 'number', 'open: `open.dev` & 0xfffff', (c) => { const d = num(c.ev.open?.dev); return d === undefined ? undefined : d % 1048576; }, { avail: fileEvents });
@@ -531,14 +549,14 @@ for (const side of ['client', 'server', 'local', 'remote'] as const) {
   unsupported(`fd.${l}ip.name`, 'string', 'Vigil does not resolve peer addresses to DNS names');
   unsupported(`fd.${l}proto`, 'string', 'Vigil does not map ports to service names');
 }
-const either = (pick: (e: { ip?: string; port?: number } | undefined) => Scalar | undefined): Getter => (c) => {
+const either = (pick: (e: { ip?: string; port?: number } | undefined) => Scalar | undefined): Getter => memo((c) => {
   const out: Scalar[] = [];
   const a = pick(endpoint(c, 'client'));
   const b = pick(endpoint(c, 'server'));
   if (a !== undefined) out.push(a);
   if (b !== undefined) out.push(b);
   return out;
-};
+});
 def('fd.ip', 'ip', 'client or server address: = and in match either side, != needs both to differ (as Falco)', either((e) => str(e?.ip)), { avail: netEvents, multi: 'either', filterOnly: true });
 def('fd.port', 'port', 'client or server port (either side, as fd.ip)', either((e) => num(e?.port)), { avail: netEvents, multi: 'either', filterOnly: true });
 def('fd.net', 'ipnet', 'client or server address against networks (either side, as fd.ip)', either((e) => str(e?.ip)), { avail: netEvents, multi: 'either', filterOnly: true });
@@ -561,7 +579,7 @@ def('fs.path.sourceraw', 'string', 'as fs.path.source', (c) => (c.ev.type === 'm
 def('fs.path.targetraw', 'string', 'as fs.path.target', (c) => (c.ev.type === 'mount' && num(c.ev.mount?.res) === 0 ? str(c.ev.mount?.target) : undefined), { avail: onTypes(['mount']) });
 
 // container.*
-def('container.id', 'string', 'the first 12 characters of `container.id`, "host" for host processes', (c) => { const id = str(c.ev.container?.id); return id === undefined ? undefined : id === 'host' ? 'host' : id.slice(0, 12); });
+def('container.id', 'string', 'the first 12 characters of `container.id`, "host" for host processes', memo((c) => { const id = str(c.ev.container?.id); return id === undefined ? undefined : id === 'host' ? 'host' : id.slice(0, 12); }));
 def('container.full_id', 'string', '`container.id` (64 hex, or "host")', (c) => str(c.ev.container?.id));
 def('container.name', 'string', '`container.name`; "host" for host processes', (c) => (c.ev.container?.id === 'host' ? 'host' : str(c.ev.container?.name)));
 def('container.image', 'string', '`container.image` (as the runtime reports it, e.g. docker.io/library/nginx:1.27)', (c) => (isHost(c) ? undefined : str(c.ev.container?.image)));
