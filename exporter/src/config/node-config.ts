@@ -103,6 +103,23 @@ export const NodeConfigSchema = z
       })
       .strict()
       .prefault({}),
+    recorder: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** Activity kept before and after an alert in its capture. */
+        beforeMs: z.number().int().min(0).max(300_000).default(10_000),
+        afterMs: z.number().int().min(0).max(300_000).default(5_000),
+        /** Bounds of the per-container activity rings. */
+        maxEntriesPerContainer: z.number().int().min(16).max(1_000_000).default(4096),
+        maxTotalBytes: z.number().int().min(1024 * 1024).default(64 * 1024 * 1024),
+        maxAgeMs: z.number().int().min(1000).default(300_000),
+        includeHost: z.boolean().default(true),
+        /** Finished captures are kept as JSON files here (empty: memory only). */
+        dir: z.string().default('/var/lib/vigil/captures'),
+        maxFiles: z.number().int().min(1).default(1000),
+      })
+      .strict()
+      .prefault({}),
     log: z.object({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info') }).strict().prefault({}),
   })
   .strict();

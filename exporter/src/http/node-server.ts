@@ -23,6 +23,11 @@ export interface NodeApiSources {
   /** Counts events a slow stream client could not take. */
   onSubscriberDrop: () => void;
   alerts: (q: AlertQuery) => Alert[];
+  captures: (q: { container?: string; since?: number; limit: number }) => unknown[];
+  /** The sensor's state: hooks and how they are attached, loader and kernel facts, counters. */
+  sensor: () => unknown;
+  /** A capture document, or undefined when there is none with that id. */
+  capture: (id: string) => Promise<unknown>;
   subscribeAlerts: (listener: (a: Alert) => void) => () => void;
 }
 
@@ -130,6 +135,33 @@ export function createNodeApp(src: NodeApiSources, opts: NodeServerOptions): exp
     const q = parseOr400(req, res);
     if (!q) return;
     stream(req, res, q, src);
+  });
+  api.get('/sensor', (_req, res) => {
+    res.json(src.sensor());
+  });
+  api.get('/captures', (req, res) => {
+    let q: EventQuery;
+    try {
+      q = parseEventQuery({ ...(req.query as Record<string, unknown>), type: undefined });
+    } catch (err) {
+      res.status(400).json({ error: (err as Error).message });
+      return;
+    }
+    res.json({ captures: src.captures({ ...(q.container !== undefined ? { container: q.container } : {}), ...(q.sinceMs !== undefined ? { since: q.sinceMs } : {}), limit: q.limit }) });
+  });
+  api.get('/captures/:id', async (req, res) => {
+    const id = String(req.params.id);
+    // Ids reach the disk: only the recorder's own id alphabet is accepted.
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) {
+      res.status(400).json({ error: 'not a capture id' });
+      return;
+    }
+    const doc = await src.capture(id);
+    if (doc === undefined) {
+      res.status(404).json({ error: 'no such capture' });
+      return;
+    }
+    res.json(doc);
   });
   api.get('/alerts', (req, res) => {
     let q: AlertQuery;

@@ -12,10 +12,12 @@ import { alertMatches, createNodeApp, eventMatches, listen } from '../http/node-
 import { Journal } from '../journal/journal.js';
 import { RecentRing } from '../journal/recent.js';
 import { ContainerMetrics } from '../metrics/container-metrics.js';
+import { registerRecorderMetrics } from '../metrics/recorder-metrics.js';
 import { registerSelfMetrics } from '../metrics/self-metrics.js';
 import { AlertMetrics } from '../alerts/alert-metrics.js';
 import { DropAlerter } from '../alerts/self-alerts.js';
 import type { Alert } from '../alerts/types.js';
+import { FlightRecorder, triggerFromAlert } from '../recorder/index.js';
 import { RuleEngine } from '../rules/engine.js';
 import { loadRulesFiles } from '../rules/load.js';
 import { SensorSupervisor } from '../sensor/supervisor.js';
@@ -106,6 +108,18 @@ export async function runNode(cfg: NodeConfig, onFatal: (msg: string) => void): 
     ? new Journal({ dir: `${cfg.journal.dir}/alerts`, segmentBytes: cfg.journal.segmentBytes, maxBytes: cfg.journal.maxBytes, maxAgeMs: cfg.journal.maxAgeHours * 3_600_000 })
     : undefined;
   const alertMetrics = new AlertMetrics(registry, cfg.node.name);
+  const recorder = cfg.recorder.enabled
+    ? new FlightRecorder({
+        beforeMs: cfg.recorder.beforeMs,
+        afterMs: cfg.recorder.afterMs,
+        maxEntriesPerContainer: cfg.recorder.maxEntriesPerContainer,
+        maxTotalBytes: cfg.recorder.maxTotalBytes,
+        maxAgeMs: cfg.recorder.maxAgeMs,
+        includeHost: cfg.recorder.includeHost,
+        ...(cfg.recorder.dir ? { persist: { dir: cfg.recorder.dir, maxFiles: cfg.recorder.maxFiles } } : {}),
+      })
+    : undefined;
+  if (recorder) registerRecorderMetrics(registry, recorder);
   const deliverAlert = (a: Alert): void => {
     recentAlerts.push(a);
     alertJournal?.append(a);
@@ -113,7 +127,19 @@ export async function runNode(cfg: NodeConfig, onFatal: (msg: string) => void): 
     for (const s of alertSubscribers) s(a);
   };
   const security = engine
-    ? new SecurityPipeline({ engine, metrics: alertMetrics, dedupWindowMs: cfg.alerts.dedupWindowMs, deliver: deliverAlert })
+    ? new SecurityPipeline({
+        engine,
+        metrics: alertMetrics,
+        dedupWindowMs: cfg.alerts.dedupWindowMs,
+        deliver: deliverAlert,
+        hooks: {
+          // Every match gets its capture (overlapping alerts share one), before deduplication folds floods.
+          onMatch: (alert) => {
+            const id = recorder?.onAlert(triggerFromAlert(alert));
+            if (id) alert.capture_id = id;
+          },
+        },
+      })
     : undefined;
   const dropAlerter = new DropAlerter(cfg.node.name, cfg.alerts.dropAlertIntervalMs, (a) => (security ? security.raiseInternal(a) : deliverAlert(a)));
 
@@ -131,6 +157,7 @@ export async function runNode(cfg: NodeConfig, onFatal: (msg: string) => void): 
     journal?.append(ev);
     stdout?.write(ev);
     for (const s of subscribers) s(ev);
+    recorder?.record(ev);
     security?.onEvent(ev);
   };
   const enricher = new Enricher(
@@ -204,7 +231,10 @@ export async function runNode(cfg: NodeConfig, onFatal: (msg: string) => void): 
   });
 
   await containers.start();
+  if (recorder) log.info({ restored: await recorder.restore() }, 'flight recorder ready');
   sensor.start();
+  const recorderTimer = recorder ? setInterval(() => recorder.sweep(), 1000) : undefined;
+  recorderTimer?.unref();
 
   // Cgroup files are read on a timer, not per event: their values change slowly and reading is I/O.
   const statsTimer = setInterval(async () => {
@@ -231,6 +261,17 @@ export async function runNode(cfg: NodeConfig, onFatal: (msg: string) => void): 
       },
       onSubscriberDrop: () => drops.subscriber++,
       alerts: (q) => recentAlerts.query((a) => alertMatches(a, q), q.limit),
+      captures: (q) => recorder?.list(q) ?? [],
+      sensor: () => ({
+        up: sensor.stats.up,
+        loader: sensor.stats.hello ? { abi: sensor.stats.hello.abi_version, ncpu: sensor.stats.hello.ncpu, ...sensor.stats.hello.info } : undefined,
+        restarts: sensor.stats.restarts,
+        received: sensor.stats.eventsReceived,
+        decoded: sensor.stats.eventsDecoded,
+        malformed: sensor.stats.malformed,
+        kernel: kernelStats,
+      }),
+      capture: async (id) => (recorder ? recorder.get(id) : undefined),
       subscribeAlerts: (l) => {
         alertSubscribers.add(l);
         return () => alertSubscribers.delete(l);
@@ -247,6 +288,7 @@ export async function runNode(cfg: NodeConfig, onFatal: (msg: string) => void): 
     address,
     async stop() {
       clearInterval(statsTimer);
+      if (recorderTimer) clearInterval(recorderTimer);
       await sensor.stop();
       enricher.flush();
       security?.flush();
@@ -255,6 +297,7 @@ export async function runNode(cfg: NodeConfig, onFatal: (msg: string) => void): 
       server.closeAllConnections();
       await journal?.close();
       await alertJournal?.close();
+      await recorder?.close();
     },
   };
 }

@@ -590,7 +590,7 @@ export class FlightRecorder {
     const limit = Math.max(0, Math.min(q.limit ?? 50, 1000));
     const out: CaptureMeta[] = [];
     const keep = (m: CaptureMeta): boolean =>
-      (q.container === undefined || m.container.id === q.container) && (q.since === undefined || m.alert.ts >= q.since);
+      (q.container === undefined || m.container.id.startsWith(q.container) || m.container.name === q.container) && (q.since === undefined || m.alert.ts >= q.since);
     for (const cap of this.open.values()) {
       const meta = this.openMeta(cap);
       if (keep(meta)) out.push(meta);

@@ -33,6 +33,9 @@ const src: NodeApiSources = {
   onSubscriberDrop: () => undefined,
   alerts: (q) => alerts.filter((a) => alertMatches(a, q)).slice(-q.limit),
   subscribeAlerts: () => () => undefined,
+  captures: () => [{ id: 'cap-1' }],
+  sensor: () => ({ up: true }),
+  capture: async (id) => (id === 'cap-1' ? { id, entries: [] } : undefined),
 };
 
 let server: Server;
@@ -103,6 +106,14 @@ test('alerts filter by priority (and more severe) and rule', async () => {
   assert.deepEqual(byRule.alerts.map((a) => a.ts), [2]);
   assert.equal((await fetch(`${base}/api/v1/alerts?priority=loud`, { headers: h })).status, 400);
   assert.equal((await fetch(`${base}/api/v1/alerts`)).status, 401);
+});
+
+test('captures: listed, fetched by id, unknown ids 404, odd ids 400', async () => {
+  const h = { authorization: 'Bearer tok-123' };
+  assert.deepEqual(await (await fetch(`${base}/api/v1/captures`, { headers: h })).json(), { captures: [{ id: 'cap-1' }] });
+  assert.deepEqual(await (await fetch(`${base}/api/v1/captures/cap-1`, { headers: h })).json(), { id: 'cap-1', entries: [] });
+  assert.equal((await fetch(`${base}/api/v1/captures/cap-2`, { headers: h })).status, 404);
+  assert.equal((await fetch(`${base}/api/v1/captures/..%2F..%2Fetc`, { headers: h })).status, 400);
 });
 
 test('query parsing is strict', () => {

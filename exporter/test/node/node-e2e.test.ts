@@ -21,9 +21,9 @@ const exporterDir = resolve(import.meta.dirname, '../..');
 const IMAGE = 'localhost/vigil-e2e:1';
 const TOKEN = 'e2e-token-7f3a';
 
-function vigilProgramIds(): number[] {
+function loadedProgramIds(): Set<number> {
   const out = execFileSync('bpftool', ['prog', 'show', '-j'], { encoding: 'utf8' });
-  return (JSON.parse(out) as { id: number; name?: string }[]).filter((p) => p.name?.startsWith('vigil_')).map((p) => p.id);
+  return new Set((JSON.parse(out) as { id: number }[]).map((p) => p.id));
 }
 
 function metricValue(text: string, name: string, labels: Record<string, string>): number | undefined {
@@ -56,7 +56,7 @@ describe('vigil node with a real container', { skip }, () => {
     writeFileSync(join(dir, 'token'), TOKEN);
     node = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'node', '--listen', '127.0.0.1:0', '--journal-dir', join(dir, 'journal'), '--token-file', join(dir, 'token')], {
       cwd: exporterDir,
-      env: { ...process.env, VIGIL_CONTAINERS_CGROUP_STATS_INTERVAL_MS: '500', VIGIL_LOG_LEVEL: 'info' },
+      env: { ...process.env, VIGIL_CONTAINERS_CGROUP_STATS_INTERVAL_MS: '500', VIGIL_LOG_LEVEL: 'info', VIGIL_RECORDER_DIR: join(dir, 'captures'), VIGIL_RECORDER_AFTER_MS: '1000' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     node.on('exit', (code) => {
@@ -162,11 +162,36 @@ describe('vigil node with a real container', { skip }, () => {
     assert.match(text, new RegExp(`vigil_alerts_total\\{node="[^"]+",rule="Write below etc",priority="Error",namespace="",workload="",container="${name}"\\} [1-9]`));
   });
 
+  test('the alert carries a flight-recorder capture with what the container did before it', async () => {
+    const h = { authorization: `Bearer ${TOKEN}` };
+    const r = (await (await fetch(`${base}/api/v1/alerts?rule=Write%20below%20etc&container=${containerId.slice(0, 12)}`, { headers: h })).json()) as { alerts: Alert[] };
+    const alert = r.alerts.find((a) => a.output_fields['fd.name'] === '/etc/vigil-e2e');
+    assert.ok(alert?.capture_id, 'the alert names its capture');
+    const doc = await until('the capture to complete', async () => {
+      const res = await fetch(`${base}/api/v1/captures/${alert.capture_id}`, { headers: h });
+      const d = (await res.json()) as { status: string; container: { id: string }; entries: { type: string; ts: number; path?: string; argv?: string[]; cmdline?: string }[]; processes: unknown[] };
+      return d.status === 'complete' ? d : undefined;
+    });
+    assert.equal(doc.container.id, containerId);
+    const types = new Set(doc.entries.map((e) => e.type));
+    assert.ok(types.has('exec') && types.has('open') && types.has('connect'), `activity types ${[...types].join(',')}`);
+    const ts = doc.entries.map((e) => e.ts);
+    assert.deepEqual(ts, [...ts].sort((a, b) => a - b), 'entries are ordered in time');
+    assert.ok(doc.entries.some((e) => e.ts < alert.ts && e.type === 'connect'), 'the connect before the alert is in the capture');
+    assert.ok(doc.processes.length > 0, 'the process tree is there');
+    const list = (await (await fetch(`${base}/api/v1/captures?container=${containerId.slice(0, 12)}`, { headers: h })).json()) as { captures: { id: string }[] };
+    assert.ok(list.captures.some((c) => c.id === alert.capture_id));
+  });
+
   test('SIGTERM stops it cleanly and leaves no BPF program loaded', async () => {
-    assert.ok(vigilProgramIds().length > 0, 'programs are loaded while it runs');
+    // Only this node's own programs (their ids are in the loader's HELLO): other loaders may run beside it.
+    const h = { authorization: `Bearer ${TOKEN}` };
+    const sensorState = (await (await fetch(`${base}/api/v1/sensor`, { headers: h })).json()) as { loader: { prog_ids: number[] } };
+    const mine = sensorState.loader.prog_ids;
+    assert.ok(mine.length > 5 && mine.every((id) => loadedProgramIds().has(id)), 'its programs are loaded while it runs');
     node.kill('SIGTERM');
     await exited;
     assert.equal(exitCode, 0);
-    await until('programs unloaded', () => (vigilProgramIds().length === 0 ? true : undefined), 5000);
+    await until('programs unloaded', () => (mine.some((id) => loadedProgramIds().has(id)) ? undefined : true), 5000);
   });
 });
