@@ -67,3 +67,49 @@ test('a throwing process lookup is treated as no information', () => {
   assert.deepEqual(fired(e, openEvent()), []);
   assert.equal(e.stats.errors, 0);
 });
+
+import { readdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { RuleEngine } from '../../src/rules/engine.js';
+import { EvalContext } from '../../src/rules/fields/context.js';
+import { bucketOf } from '../../src/rules/fields/table.js';
+import { loadRulesFiles } from '../../src/rules/load.js';
+import { users } from './helpers.js';
+
+test('the guard index gives exactly the matches of running every rule (default and 150-rule sets)', () => {
+  const dir = resolve(import.meta.dirname, 'fixtures/default-rules');
+  const seeds = readdirSync(dir).map((f) => JSON.parse(readFileSync(resolve(dir, f), 'utf8')) as Record<string, any>);
+  const names = ['sh', 'bash', 'nc', 'nmap', 'python3', 'cat', 'curl', 'apt-get', 'kubectl', 'whoami', 'grep', 'find', 'unix_chkpwd', 'restic', 'mount', 'xmrig', 'gdb'];
+  const paths = ['/etc/shadow', '/etc/passwd', '/etc/cron.d/x', '/usr/bin/ls', '/root/.ssh/id_rsa', '/home/a/.ssh/id_ed25519', '/proc/1/mem', '/proc/2/environ', '/var/log/auth.log', '/root/.bash_history', '/tmp/x', '/etc/kubernetes/admin.conf', '/opt/app/x', '/dev/mem'];
+  const ports = [22, 443, 3333, 6379, 6443, 8443, 53, 2375];
+  let seed = 7;
+  const rnd = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  const events: Record<string, any>[] = [];
+  for (let i = 0; i < 4000; i++) {
+    const ev = structuredClone(seeds[rnd(seeds.length)]!);
+    ev.proc.name = names[rnd(names.length)];
+    if (ev.open) ev.open.path = paths[rnd(paths.length)];
+    if (ev.net?.remote) ev.net.remote.port = ports[rnd(ports.length)];
+    if (ev.proc.argv) ev.proc.argv[0] = ev.proc.name;
+    if (rnd(3) === 0) ev.container = { id: 'host', runtime: 'host' };
+    if (ev.ancestors?.[0] && rnd(2) === 0) ev.ancestors[0].name = names[rnd(names.length)];
+    events.push(ev);
+  }
+  for (const file of [resolve(import.meta.dirname, '../../rules/vigil_rules.yaml'), resolve(import.meta.dirname, 'fixtures/falco-style-rules.yaml')]) {
+    const engine = new RuleEngine(loadRulesFiles([file]).ruleset, { users, hostname: 'h' });
+    const ctx = new EvalContext(users, 'h', undefined);
+    let total = 0;
+    events.forEach((ev, i) => {
+      const got = engine.evaluate(ev).map((m) => m.rule.name);
+      ctx.reset(ev, i + 1);
+      const b = bucketOf(ev)!;
+      const want = engine.activeRules.filter((r) => r.tests.get(b)?.(ctx)).map((r) => r.name);
+      assert.deepEqual(got, want, `event ${i}`);
+      total += got.length;
+    });
+    assert.ok(total > 200, `${file}: enough matches to mean something (${total})`);
+  }
+});

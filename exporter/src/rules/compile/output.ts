@@ -5,6 +5,7 @@ import type { Diagnostics } from '../diagnostics.js';
 import type { FieldRef } from '../condition/ast.js';
 import { TRANSFORMERS } from '../condition/ast.js';
 import type { EvalContext } from '../fields/context.js';
+import { BUCKETS } from '../fields/event-names.js';
 import type { Scalar } from '../fields/table.js';
 import { SourceText } from '../source-text.js';
 import type { BoundOperand } from './ir.js';
@@ -131,7 +132,7 @@ function bindOutputField(token: string, fn: string | undefined, src: SourceText,
       diags.error('field', src.posAt(at), `output: field '${op.field.display}' can only be used in conditions`, item);
       return undefined;
     }
-    if (op.field.reason && ['unsupported'].includes(availabilityEverywhere(op))) {
+    if (op.field.reason && unavailableEverywhere(op)) {
       diags.warn('unsupported', src.posAt(at), `output: field '${op.field.display}' is not available in Vigil (${op.field.reason}); it prints <NA>`, item);
       return { display, operand: undefined };
     }
@@ -145,10 +146,9 @@ function bindOutputField(token: string, fn: string | undefined, src: SourceText,
   }
 }
 
-function availabilityEverywhere(op: BoundOperand): string {
-  // 'unsupported' only when no event type can give a value.
-  const probe = ['execve', 'open', 'connect', 'clone', 'procexit', 'ptrace', 'mount', 'setuid', 'init_module', 'accept'] as const;
-  return probe.every((b) => op.field.availability(b) === 'unsupported') ? 'unsupported' : 'some';
+/** True when no event type can give the field a value (a field that exists only on some events is fine). */
+function unavailableEverywhere(op: BoundOperand): boolean {
+  return BUCKETS.every((b) => op.field.availability(b) === 'unsupported');
 }
 
 function valueOf(f: OutputField, c: EvalContext): Scalar | undefined {

@@ -118,9 +118,9 @@ export class Resolver {
     return out;
   }
 
-  operand(o: FieldOperand, allowRhsOnly = true): BoundOperand {
+  operand(o: FieldOperand): BoundOperand {
     if (o.kind === 'transform') {
-      const inner = this.operand(o.inner, allowRhsOnly);
+      const inner = this.operand(o.inner);
       if (o.fn === 'val') return inner;
       const t = transformType(o.fn, inner.type);
       if (!t) throw new ResolveError(`transformer '${o.fn}' needs a string field, and ${inner.field.display} is ${inner.type}`, posOf(o.src, o.at), 'operator');

@@ -218,15 +218,28 @@ export function guardOf(ir: IR): Guard | undefined {
       return best;
     }
     case 'or': {
-      let acc: Guard | undefined;
+      // Every branch must be guarded on the same field; exact values and prefixes mix as prefixes.
+      const gs: Guard[] = [];
       for (const c of ir.c) {
         const g = guardOf(c);
-        if (!g || (acc && (acc.key !== g.key || acc.kind !== g.kind))) return undefined;
-        if (!acc) acc = g.kind === 'exact' ? { ...g, values: new Set(g.values) } : { ...g, values: [...g.values] };
-        else if (acc.kind === 'exact' && g.kind === 'exact') for (const v of g.values) acc.values.add(v);
-        else if (acc.kind === 'prefix' && g.kind === 'prefix') acc.values = minimisePrefixes([...acc.values, ...g.values]);
+        if (!g || (gs[0] && gs[0].operand.field.display !== g.operand.field.display)) return undefined;
+        gs.push(g);
       }
-      return acc;
+      const first = gs[0];
+      if (!first) return undefined;
+      if (gs.every((g) => g.kind === 'exact')) {
+        const values = new Set<Scalar>();
+        for (const g of gs) for (const v of g.values as Set<Scalar>) values.add(v);
+        return { kind: 'exact', key: first.key, operand: first.operand, values };
+      }
+      const prefixes: string[] = [];
+      for (const g of gs) {
+        for (const v of g.values) {
+          if (typeof v !== 'string') return undefined;
+          prefixes.push(v);
+        }
+      }
+      return { kind: 'prefix', key: `^${first.operand.field.display}`, operand: first.operand, values: minimisePrefixes(prefixes) };
     }
     default:
       return undefined;
