@@ -56,11 +56,8 @@ export function createApkCataloger(): Cataloger {
         name: 'apk-installed',
         match: (p) => p === DB,
         maxFileBytes: 64 * 1024 * 1024,
-        reduce: (_path, content, layer) => {
-          const records = parseApkInstalled(textOf(content));
-          history.record(DB, layer, records.map(key));
-          return records;
-        },
+        reduce: (_path, content) => parseApkInstalled(textOf(content)),
+        observe: (_path, records, layer) => history.record(DB, layer, (records as ApkRecord[]).map(key)),
       },
     ],
     catalog(ctx: CatalogContext): InstalledPackage[] {

@@ -63,11 +63,9 @@ export function createDpkgCataloger(): Cataloger {
         name: 'dpkg-status',
         match: (p) => p === STATUS || (p.startsWith(STATUS_D) && !p.slice(STATUS_D.length).includes('/') && !p.endsWith('.md5sums')),
         maxFileBytes: 64 * 1024 * 1024,
-        reduce: (path, content, layer) => {
-          const records = parseDpkgStatus(textOf(content), path === STATUS);
-          history.record(path, layer, records.map(key));
-          return records;
-        },
+        reduce: (path, content) => parseDpkgStatus(textOf(content), path === STATUS),
+        // Every layer's copy of the status file is seen here, in layer order, cached layers included.
+        observe: (path, records, layer) => history.record(path, layer, (records as DpkgRecord[]).map(key)),
       },
       { name: 'dpkg-list', match: (p) => INFO_LIST.test(p), maxFileBytes: 16 * 1024 * 1024 },
     ],

@@ -5,7 +5,7 @@
 import { tmpdir } from 'node:os';
 import type { ImageHandle } from '../sources/image-handle.js';
 import type { InstalledPackage, OsInfo } from '../types.js';
-import { readLayers, type LayerInput, type LayerProgress } from '../layers/read-layers.js';
+import { readLayers, type LayerCache, type LayerInput, type LayerProgress } from '../layers/read-layers.js';
 import type { LayerLimits } from '../layers/limits.js';
 import type { Cataloger, CatalogContext } from './cataloger.js';
 import { detectOs, osReleaseCapture } from './os-release.js';
@@ -25,6 +25,8 @@ export interface ScanFilesystemOptions {
   tempDir?: string;
   /** Replace the default catalogers (tests, or a caller that wants only some ecosystems). */
   catalogers?: Cataloger[];
+  /** Layers read before (by blob digest, under the same catalogers) are taken from here; new ones are kept. */
+  layerCache?: LayerCache;
 }
 
 export interface ScannedLayer {
@@ -42,9 +44,11 @@ export interface FilesystemScan {
   stats: {
     filesSeen: number;
     entriesSeen: number;
-    /** Compressed bytes read from the source. */
+    /** Compressed bytes read from the source (layers taken from the layer cache read none). */
     bytesRead: number;
     uncompressedBytes: number;
+    /** Layers taken from the layer cache */
+    cachedLayers: number;
     skipped: Record<string, number>;
   };
   /** Catalogers that failed on this image, with why; their packages are missing from `packages`. */
@@ -75,11 +79,13 @@ function normalizeOwned(path: string): string {
 export async function scanImageFilesystem(handle: ImageHandle, options: ScanFilesystemOptions = {}): Promise<FilesystemScan> {
   const catalogers = options.catalogers ?? defaultCatalogers();
   const labels = handle.layers.map((l) => l.diffId ?? l.digest);
-  const inputs: LayerInput[] = handle.layers.map((l, i) => ({ label: labels[i]!, size: l.size, open: () => l.open() }));
+  // The cache key is the blob digest, which open() verifies; diff ids come from the config unverified.
+  const inputs: LayerInput[] = handle.layers.map((l, i) => ({ label: labels[i]!, size: l.size, cacheKey: l.digest, open: () => l.open() }));
   const rules = [osReleaseCapture, ...catalogers.flatMap((c) => c.captures)];
   const readOptions: Parameters<typeof readLayers>[2] = {};
   if (options.limits) readOptions.limits = options.limits;
   if (options.onProgress) readOptions.onProgress = options.onProgress;
+  if (options.layerCache) readOptions.layerCache = options.layerCache;
   const { fs, stats } = await readLayers(inputs, rules, readOptions);
 
   const os = detectOs(fs);
@@ -133,6 +139,7 @@ export async function scanImageFilesystem(handle: ImageHandle, options: ScanFile
       entriesSeen: stats.entriesSeen,
       bytesRead: stats.compressedBytes,
       uncompressedBytes: stats.uncompressedBytes,
+      cachedLayers: stats.cachedLayers,
       skipped: stats.skipped,
     },
     errors,

@@ -1,6 +1,8 @@
 // Reads an image's layers, bottom to top, each exactly once, into a MergedFs. Every layer is streamed: compressed
 // blob -> decoder chosen by magic bytes -> byte budget -> tar-stream. Only files that a capture rule asks for are
 // buffered; everything else is counted and drained. Nothing is written to disk.
+// With a layer cache, a layer whose verified digest was read before (under the same capture rules) is not read
+// again: its recorded changes are applied instead, so images on a shared base read only their own layers.
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
@@ -9,6 +11,18 @@ import { LayerError } from './errors.js';
 import { basename, dirname, normalizeLayerPath } from './layer-path.js';
 import { DEFAULT_LAYER_LIMITS, type LayerLimits } from './limits.js';
 import { MergedFs, type FsEntry, type FsEntryType } from './merged-fs.js';
+import {
+  captureFingerprint,
+  deepFreeze,
+  estimateCachedLayerBytes,
+  layerCacheKey,
+  type CachedLayer,
+  type LayerCache,
+  type LayerChanges,
+  type LayerEntry,
+} from './layer-cache.js';
+
+export type { CachedLayer, LayerCache, LayerChanges, LayerEntry } from './layer-cache.js';
 
 /** A cataloger's request to keep some files while the layers stream past. */
 export interface CaptureRule {
@@ -20,15 +34,30 @@ export interface CaptureRule {
   maxFileBytes: number;
   /**
    * When present, the content is handed over here as soon as it is read and only the returned value is kept
-   * (undefined keeps nothing). Used for binaries and archives, whose bytes are too big to hold.
+   * (undefined keeps nothing). Used for binaries and archives, whose bytes are too big to hold. Must be pure: the
+   * value is cached with the layer and reused for every image that has the layer, at whatever position.
    */
-  reduce?(path: string, content: Buffer, layer: number): unknown;
+  reduce?(path: string, content: Buffer): unknown;
+  /**
+   * Called with each value `reduce` kept, in layer order, as its layer is applied to the view (also when the layer
+   * came from the cache and `reduce` did not run). Per-scan bookkeeping such as a package database's history
+   * across layers belongs here.
+   */
+  observe?(path: string, value: unknown, layer: number): void;
+  /** What else, beyond its code, decides what this rule keeps (options its closures hold); part of the cache key. */
+  fingerprint?: string;
 }
 
 /** One layer to read: `label` names it in errors and attribution (diff id when known, else blob digest). */
 export interface LayerInput {
   label: string;
   size?: number;
+  /**
+   * A digest that names exactly the bytes open() streams and that open() verifies (the blob digest): the layer's
+   * key in the layer cache. Unverified names such as diff ids must not be used (a hostile image could claim another
+   * image's diff id and poison the cache). Without it the layer is always read.
+   */
+  cacheKey?: string;
   open(): Promise<Readable>;
 }
 
@@ -47,21 +76,28 @@ export interface LayerReadSummary {
   compressedBytes: number;
   uncompressedBytes: number;
   entries: number;
+  /** Taken from the layer cache: nothing was read from the source */
+  cached: boolean;
 }
 
 export interface LayerReadStats {
   entriesSeen: number;
   filesSeen: number;
+  /** Compressed bytes read from the sources (cached layers read none) */
   compressedBytes: number;
   uncompressedBytes: number;
   /** Counted reasons for entries that were not taken into the view or not captured. */
   skipped: Record<string, number>;
   layers: LayerReadSummary[];
+  /** Layers applied from the layer cache */
+  cachedLayers: number;
 }
 
 export interface ReadLayersOptions {
   limits?: Partial<LayerLimits>;
   onProgress?: (p: LayerProgress) => void;
+  /** Reuse layers read before (by their cacheKey) and keep the ones read now. */
+  layerCache?: LayerCache;
 }
 
 export interface ReadLayersResult {
@@ -104,30 +140,51 @@ function entryType(type: tar.Header['type'] | undefined | null): FsEntryType {
   }
 }
 
-interface LayerChanges {
-  opaque: string[];
-  whiteouts: string[];
-  additions: FsEntry[];
-}
-
 export async function readLayers(layers: LayerInput[], rules: CaptureRule[], options: ReadLayersOptions = {}): Promise<ReadLayersResult> {
   const limits: LayerLimits = { ...DEFAULT_LAYER_LIMITS, ...options.limits };
   const fs = new MergedFs();
-  const stats: LayerReadStats = { entriesSeen: 0, filesSeen: 0, compressedBytes: 0, uncompressedBytes: 0, skipped: {}, layers: [] };
+  const stats: LayerReadStats = { entriesSeen: 0, filesSeen: 0, compressedBytes: 0, uncompressedBytes: 0, skipped: {}, layers: [], cachedLayers: 0 };
   const image = { bytes: 0, max: limits.maxImageBytes };
   const skip = (reason: string): void => {
     stats.skipped[reason] = (stats.skipped[reason] ?? 0) + 1;
   };
+  const cache = options.layerCache;
+  const fingerprint = cache ? captureFingerprint(rules, limits) : '';
+  const observers = new Map<string, NonNullable<CaptureRule['observe']>>();
+  for (const r of rules) if (r.observe) observers.set(r.name, r.observe.bind(r));
 
   for (let index = 0; index < layers.length; index++) {
     const layer = layers[index]!;
     const progress = (bytes: number, done: boolean): void =>
       options.onProgress?.({ layerIndex: index, layerCount: layers.length, label: layer.label, compressedBytes: bytes, totalBytes: layer.size, done });
-    const changes: LayerChanges = { opaque: [], whiteouts: [], additions: [] };
-    const summary = await readOneLayer(index, layer, changes, { rules, limits, stats, image, skip, fs, progress });
-    stats.layers.push(summary);
-    applyChanges(fs, changes, rules, skip);
-    progress(summary.compressedBytes, true);
+    const key = cache && layer.cacheKey ? layerCacheKey(layer.cacheKey, fingerprint) : undefined;
+    let record: CachedLayer | undefined = key !== undefined ? cache!.get(key) : undefined;
+    // A layer only fits the capture budget left by the layers below it; if it no longer does, read it afresh so
+    // that exactly the files a fresh read would keep are kept.
+    if (record && fs.capturedBytes + record.capturedBytes > limits.maxCapturedBytes) record = undefined;
+    const cached = record !== undefined;
+    if (record) {
+      replayCounts(layer.label, record, stats, image, limits);
+      stats.cachedLayers++;
+    } else {
+      const read = await readOneLayer(layer, { rules, limits, stats, image, fs, progress });
+      record = read.record;
+      stats.compressedBytes += record.compressedBytes;
+      stats.uncompressedBytes += record.uncompressedBytes;
+      // Only a verified, complete read that did not depend on the image around it may serve other images.
+      if (key !== undefined && read.reusable) cache!.set(key, record, estimateCachedLayerBytes(record));
+    }
+    for (const [reason, n] of Object.entries(record.skipped)) stats.skipped[reason] = (stats.skipped[reason] ?? 0) + n;
+    stats.layers.push({
+      label: layer.label,
+      compression: record.compression,
+      compressedBytes: record.compressedBytes,
+      uncompressedBytes: record.uncompressedBytes,
+      entries: record.entries,
+      cached,
+    });
+    applyChanges(fs, record.changes, index, observers, rules, skip);
+    progress(record.compressedBytes, true);
   }
   return { fs, stats };
 }
@@ -137,12 +194,23 @@ interface LayerContext {
   limits: LayerLimits;
   stats: LayerReadStats;
   image: { bytes: number; max: number };
-  skip: (reason: string) => void;
   fs: MergedFs;
   progress: (bytes: number, done: boolean) => void;
 }
 
-async function readOneLayer(index: number, layer: LayerInput, changes: LayerChanges, ctx: LayerContext): Promise<LayerReadSummary> {
+/** A cached layer counts against the image's limits exactly as reading it would have. */
+function replayCounts(label: string, record: CachedLayer, stats: LayerReadStats, image: { bytes: number; max: number }, limits: LayerLimits): void {
+  if (stats.entriesSeen + record.entries > limits.maxEntries) {
+    throw new LayerError('too-many-entries', label, `the image has more than ${limits.maxEntries} tar entries`);
+  }
+  image.bytes += record.uncompressedBytes;
+  if (image.bytes > image.max) throw new LayerError('image-too-large', label, `image layers decompress to more than ${image.max} bytes in total`);
+  stats.entriesSeen += record.entries;
+  stats.filesSeen += record.filesSeen;
+  stats.uncompressedBytes += record.uncompressedBytes;
+}
+
+async function readOneLayer(layer: LayerInput, ctx: LayerContext): Promise<{ record: CachedLayer; reusable: boolean }> {
   const src = await layer.open();
   let head: Buffer;
   try {
@@ -161,8 +229,17 @@ async function readOneLayer(index: number, layer: LayerInput, changes: LayerChan
   // Observed here; the loop below decides which error to report.
   piped.catch(() => undefined);
 
+  const changes: LayerChanges = { opaque: [], whiteouts: [], additions: [] };
+  // This layer's own counts: they are part of what a cached copy of it replays.
+  const skipped: Record<string, number> = {};
+  const skip = (reason: string): void => {
+    skipped[reason] = (skipped[reason] ?? 0) + 1;
+  };
   let entries = 0;
+  let filesSeen = 0;
   let capturedThisLayer = 0;
+  // What was kept here depended on the capture budget the layers below left: such a layer serves no other image.
+  let dependsOnImage = false;
   try {
     for await (const entry of extract) {
       entries++;
@@ -173,7 +250,7 @@ async function readOneLayer(index: number, layer: LayerInput, changes: LayerChan
       const header = entry.header;
       const verdict = normalizeLayerPath(header.name, ctx.limits.maxPathBytes);
       if (!verdict.ok) {
-        ctx.skip(verdict.reason);
+        skip(verdict.reason);
         entry.resume();
         continue;
       }
@@ -186,60 +263,62 @@ async function readOneLayer(index: number, layer: LayerInput, changes: LayerChan
       // Whiteouts are told by the basename only: a path like usr/share/.wh.x/real-file is an ordinary file.
       if (name.startsWith('.wh.')) {
         if (name === '.wh..wh..opq') changes.opaque.push(dirname(path));
-        else if (name.startsWith('.wh..wh.')) ctx.skip('aufs-metadata');
+        else if (name.startsWith('.wh..wh.')) skip('aufs-metadata');
         else changes.whiteouts.push(joinPath(dirname(path), name.slice(4)));
         entry.resume();
         continue;
       }
       const type = entryType(header.type);
       const size = type === 'file' ? header.size ?? 0 : 0;
-      const fsEntry: FsEntry = { path, type, size, mode: header.mode ?? 0, layer: index };
+      const added: LayerEntry = { path, type, size, mode: header.mode ?? 0 };
       if (type === 'symlink') {
         const target = header.linkname ?? '';
         if (Buffer.byteLength(target) > ctx.limits.maxPathBytes) {
-          ctx.skip('link-target-too-long');
+          skip('link-target-too-long');
           entry.resume();
           continue;
         }
-        fsEntry.linkTarget = target;
+        added.linkTarget = target;
       } else if (type === 'hardlink') {
         const target = normalizeLayerPath(header.linkname ?? '', ctx.limits.maxPathBytes);
         if (!target.ok || target.path === '') {
-          ctx.skip(`hardlink-${target.ok ? 'path-invalid' : target.reason}`);
+          skip(`hardlink-${target.ok ? 'path-invalid' : target.reason}`);
           entry.resume();
           continue;
         }
-        fsEntry.linkTarget = target.path;
+        added.linkTarget = target.path;
       }
       if (type === 'file') {
+        filesSeen++;
         ctx.stats.filesSeen++;
-        const wanted = ctx.rules.filter((r) => r.match(path, { size, mode: fsEntry.mode }));
+        const wanted = ctx.rules.filter((r) => r.match(path, { size, mode: added.mode }));
         const fitting = wanted.filter((r) => size <= r.maxFileBytes);
-        for (const r of wanted) if (size > r.maxFileBytes) ctx.skip(`file-too-large:${r.name}`);
+        for (const r of wanted) if (size > r.maxFileBytes) skip(`file-too-large:${r.name}`);
         if (fitting.length > 0) {
           const content = await readEntry(entry as unknown as AsyncIterable<Buffer>, size, layer.label, path);
           for (const rule of fitting) {
             if (rule.reduce) {
               try {
-                const value = await rule.reduce(path, content, index);
-                if (value !== undefined) (fsEntry.reduced ??= new Map()).set(rule.name, value);
+                const value = await rule.reduce(path, content);
+                if (value !== undefined) (added.reduced ??= new Map()).set(rule.name, deepFreeze(value));
               } catch {
-                ctx.skip(`unreadable:${rule.name}`);
+                skip(`unreadable:${rule.name}`);
               }
-            } else if (fsEntry.content === undefined) {
+            } else if (added.content === undefined) {
               if (ctx.fs.capturedBytes + capturedThisLayer + content.length > ctx.limits.maxCapturedBytes) {
-                ctx.skip(`capture-budget-exceeded:${rule.name}`);
+                skip(`capture-budget-exceeded:${rule.name}`);
+                dependsOnImage = true;
               } else {
-                fsEntry.content = content;
+                added.content = content;
                 capturedThisLayer += content.length;
               }
             }
           }
-          changes.additions.push(fsEntry);
+          changes.additions.push(added);
           continue;
         }
       }
-      changes.additions.push(fsEntry);
+      changes.additions.push(added);
       entry.resume();
     }
   } catch (err) {
@@ -251,13 +330,22 @@ async function readOneLayer(index: number, layer: LayerInput, changes: LayerChan
     throw classify(pipeErr !== undefined && !premature ? pipeErr : err, layer.label);
   }
   try {
+    // Resolves only once the source has ended, i.e. after its digest and size were verified.
     await piped;
   } catch (err) {
     throw classify(err, layer.label);
   }
-  ctx.stats.compressedBytes += tap.bytes;
-  ctx.stats.uncompressedBytes += budget.bytes;
-  return { label: layer.label, compression, compressedBytes: tap.bytes, uncompressedBytes: budget.bytes, entries };
+  const record: CachedLayer = {
+    changes,
+    compression,
+    compressedBytes: tap.bytes,
+    uncompressedBytes: budget.bytes,
+    entries,
+    filesSeen,
+    skipped,
+    capturedBytes: capturedThisLayer,
+  };
+  return { record, reusable: !dependsOnImage };
 }
 
 function joinPath(dir: string, name: string): string {
@@ -290,11 +378,26 @@ function classify(err: unknown, label: string): Error {
   return described;
 }
 
-/** Whiteouts first (they only ever see lower layers), then this layer's entries in tar order. */
-function applyChanges(fs: MergedFs, changes: LayerChanges, rules: CaptureRule[], skip: (reason: string) => void): void {
+/**
+ * Whiteouts first (they only ever see lower layers), then this layer's entries in tar order. The changes may be
+ * shared with other images (the layer cache), so every entry is copied into the view, never put there itself.
+ */
+function applyChanges(
+  fs: MergedFs,
+  changes: LayerChanges,
+  layer: number,
+  observers: ReadonlyMap<string, NonNullable<CaptureRule['observe']>>,
+  rules: CaptureRule[],
+  skip: (reason: string) => void,
+): void {
   for (const dir of changes.opaque) fs.makeOpaque(dir);
   for (const path of changes.whiteouts) fs.remove(path);
-  for (const entry of changes.additions) {
+  for (const added of changes.additions) {
+    const entry: FsEntry = { ...added, layer };
+    if (added.reduced) {
+      entry.reduced = new Map(added.reduced);
+      for (const [name, value] of added.reduced) observers.get(name)?.(added.path, value, layer);
+    }
     if (entry.type === 'hardlink' && entry.linkTarget !== undefined) {
       const target = fs.lstat(entry.linkTarget);
       if (target?.type === 'file') {

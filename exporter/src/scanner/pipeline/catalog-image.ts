@@ -8,6 +8,7 @@ import { openImage } from '../sources/open-image.js';
 import { parseReference } from '../sources/reference.js';
 import { scanImageFilesystem, type FilesystemScan } from '../catalog/scan-filesystem.js';
 import type { LayerLimits } from '../layers/limits.js';
+import type { LayerCache } from '../layers/read-layers.js';
 import type { ImageDescription } from '../report/types.js';
 
 export type PipelineEvent =
@@ -30,6 +31,8 @@ export interface CatalogRequest {
   /** containers-storage exports and the rpm reader's database copy go here. */
   tempDir?: string;
   limits?: Partial<LayerLimits>;
+  /** Per-layer cache shared across scans: layers read before (by blob digest) are not read again. */
+  layerCache?: LayerCache;
   requestTimeoutMs?: number;
   blobIdleTimeoutMs?: number;
   onEvent?: (e: PipelineEvent) => void;
@@ -91,6 +94,7 @@ export async function catalogImage(req: CatalogRequest): Promise<CatalogedImage>
     const fsScan = await scanImageFilesystem(handle, {
       ...(req.limits ? { limits: req.limits } : {}),
       ...(req.tempDir ? { tempDir: req.tempDir } : {}),
+      ...(req.layerCache ? { layerCache: req.layerCache } : {}),
       onProgress: (p) =>
         emit({
           type: 'layer',
