@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { EVENT_TYPES } from '../events/types.js';
+import { LokiConfigSchema } from '../alerts/loki/config.js';
 import { envKeysOf, loadLayered, type LayeredSources } from './layered.js';
 
 /**
@@ -103,6 +104,8 @@ export const NodeConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** Alerts and capture activity to Loki (docs/loki.md); an empty url keeps everything local. */
+    loki: LokiConfigSchema.prefault({}),
     recorder: z
       .object({
         enabled: z.boolean().default(true),

@@ -17,7 +17,8 @@ import { registerSelfMetrics } from '../metrics/self-metrics.js';
 import { AlertMetrics } from '../alerts/alert-metrics.js';
 import { DropAlerter } from '../alerts/self-alerts.js';
 import type { Alert } from '../alerts/types.js';
-import { FlightRecorder, triggerFromAlert } from '../recorder/index.js';
+import { LokiSink, registerLokiMetrics } from '../alerts/loki/index.js';
+import { activityLines, FlightRecorder, triggerFromAlert } from '../recorder/index.js';
 import { RuleEngine } from '../rules/engine.js';
 import { loadRulesFiles } from '../rules/load.js';
 import { SensorSupervisor } from '../sensor/supervisor.js';
@@ -108,6 +109,11 @@ export async function runNode(cfg: NodeConfig, onFatal: (msg: string) => void): 
     ? new Journal({ dir: `${cfg.journal.dir}/alerts`, segmentBytes: cfg.journal.segmentBytes, maxBytes: cfg.journal.maxBytes, maxAgeMs: cfg.journal.maxAgeHours * 3_600_000 })
     : undefined;
   const alertMetrics = new AlertMetrics(registry, cfg.node.name);
+  const loki = cfg.loki.url ? new LokiSink({ config: cfg.loki, node: cfg.node.name, logger: log, version: version() }) : undefined;
+  if (loki) {
+    registerLokiMetrics(registry, loki);
+    log.info({ url: cfg.loki.url, spool: cfg.loki.spoolDir }, 'alerts and activity go to Loki');
+  }
   const recorder = cfg.recorder.enabled
     ? new FlightRecorder({
         beforeMs: cfg.recorder.beforeMs,
@@ -117,10 +123,20 @@ export async function runNode(cfg: NodeConfig, onFatal: (msg: string) => void): 
         maxAgeMs: cfg.recorder.maxAgeMs,
         includeHost: cfg.recorder.includeHost,
         ...(cfg.recorder.dir ? { persist: { dir: cfg.recorder.dir, maxFiles: cfg.recorder.maxFiles } } : {}),
+        // A finished capture's entries become Loki "activity" lines carrying its id, for the timeline views.
+        ...(loki
+          ? {
+              onComplete: (doc) => {
+                const scope = { container: doc.container, ...(doc.k8s ? { k8s: doc.k8s } : {}) };
+                for (const line of activityLines(doc)) loki.pushActivity(doc.id, line, scope);
+              },
+            }
+          : {}),
       })
     : undefined;
   if (recorder) registerRecorderMetrics(registry, recorder);
   const deliverAlert = (a: Alert): void => {
+    loki?.pushAlert(a);
     recentAlerts.push(a);
     alertJournal?.append(a);
     if (cfg.alerts.stdout) stdout?.write(a);
@@ -298,6 +314,7 @@ export async function runNode(cfg: NodeConfig, onFatal: (msg: string) => void): 
       await journal?.close();
       await alertJournal?.close();
       await recorder?.close();
+      await loki?.close();
     },
   };
 }

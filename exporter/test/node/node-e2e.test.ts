@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline';
 import type { Alert } from '../../src/alerts/types.js';
 import type { VigilEvent } from '../../src/events/types.js';
 import { until } from '../support/wait.js';
+import { LokiStandIn } from '../support/loki-standin.js';
 import { kernelTestSkipReason, podmanSkipReason } from '../support/privileges.js';
 import { ensureBusyboxImage, PODMAN_RUN_FLAGS, removeContainer } from '../support/podman.js';
 
@@ -44,11 +45,17 @@ describe('vigil node with a real container', { skip }, () => {
   const name = `vigil-e2e-${process.pid}`;
   let containerId = '';
   let exitCode: number | null = null;
+  // Loki cannot be installed here: a stand-in that checks every push strictly against Loki's documented format.
+  const loki = new LokiStandIn();
   let resolveExit: () => void = () => undefined;
   const exited = new Promise<void>((r) => (resolveExit = r));
 
   before(async () => {
     ensureBusyboxImage(IMAGE);
+    loki.multiTenant = true;
+    // Loki's default since 2.4 (unordered_writes): entries within the window of a stream's newest are accepted.
+    loki.ordering = 'unordered';
+    await loki.start();
     listener = createServer((s) => s.end());
     await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
     port = (listener.address() as { port: number }).port;
@@ -56,7 +63,7 @@ describe('vigil node with a real container', { skip }, () => {
     writeFileSync(join(dir, 'token'), TOKEN);
     node = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'node', '--listen', '127.0.0.1:0', '--journal-dir', join(dir, 'journal'), '--token-file', join(dir, 'token')], {
       cwd: exporterDir,
-      env: { ...process.env, VIGIL_CONTAINERS_CGROUP_STATS_INTERVAL_MS: '500', VIGIL_LOG_LEVEL: 'info', VIGIL_RECORDER_DIR: join(dir, 'captures'), VIGIL_RECORDER_AFTER_MS: '1000' },
+      env: { ...process.env, VIGIL_CONTAINERS_CGROUP_STATS_INTERVAL_MS: '500', VIGIL_LOG_LEVEL: 'info', VIGIL_RECORDER_DIR: join(dir, 'captures'), VIGIL_RECORDER_AFTER_MS: '1000', VIGIL_LOKI_URL: loki.url, VIGIL_LOKI_SPOOL_DIR: join(dir, 'spool'), VIGIL_LOKI_TENANT: 'team-a' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     node.on('exit', (code) => {
@@ -87,6 +94,7 @@ describe('vigil node with a real container', { skip }, () => {
   after(async () => {
     removeContainer(name);
     listener?.close();
+    await loki.stop();
     if (node && exitCode === null) node.kill('SIGKILL');
   });
 
@@ -102,7 +110,8 @@ describe('vigil node with a real container', { skip }, () => {
     assert.equal(cat.proc.exe, '/bin/busybox', 'the exe is resolved inside the container root');
     assert.ok(cat.type === 'exec' && cat.exec.overlay, 'the image root is overlayfs');
     assert.ok(cat.ancestors?.some((a) => a.name === 'sh'), 'ancestry comes from the process table');
-    assert.ok(cat.pidns !== events.find((e) => e.container?.id === 'host')?.pidns, 'a container has its own pid namespace');
+    const hostPidns = Number(/\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))?.[1]);
+    assert.ok(hostPidns > 0 && cat.pidns !== hostPidns, 'a container has its own pid namespace');
   });
 
   test('the open of /etc/hostname and the connect carry the container too', async () => {
@@ -181,6 +190,20 @@ describe('vigil node with a real container', { skip }, () => {
     assert.ok(doc.processes.length > 0, 'the process tree is there');
     const list = (await (await fetch(`${base}/api/v1/captures?container=${containerId.slice(0, 12)}`, { headers: h })).json()) as { captures: { id: string }[] };
     assert.ok(list.captures.some((c) => c.id === alert.capture_id));
+  });
+
+  test('the alert and the capture\'s activity reach Loki with the documented labels', async () => {
+    await loki.waitFor(() => loki.select({ stream: 'alert', rule: 'Write below etc', container: name }, 'team-a').length > 0, 20_000);
+    const [entry] = loki.select({ stream: 'alert', rule: 'Write below etc', container: name }, 'team-a');
+    assert.equal(entry!.tenant, 'team-a');
+    assert.deepEqual(Object.keys(entry!.labels).sort(), ['container', 'job', 'node', 'priority', 'rule', 'stream']);
+    assert.equal(entry!.labels.job, 'vigil');
+    assert.equal(entry!.labels.priority, 'Error');
+    const line = JSON.parse(entry!.line) as Alert;
+    assert.equal(line.container?.id, containerId);
+    assert.ok(line.capture_id);
+    await loki.waitFor(() => loki.select({ stream: 'activity', container: name }, 'team-a').some((e) => (JSON.parse(e.line) as { capture_id?: string }).capture_id === line.capture_id), 20_000);
+    assert.deepEqual(loki.violations, [], 'every push followed the Loki format');
   });
 
   test('SIGTERM stops it cleanly and leaves no BPF program loaded', async () => {
