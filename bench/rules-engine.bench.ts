@@ -2,10 +2,13 @@
 // syntax (exporter/test/rules/fixtures/falco-style-rules.yaml). Events are a realistic mix in the documented
 // JSON shape (opens dominate, then execs, forks/exits, connects), generated once and cycled; each run times
 // engine.evaluate() over RUN_EVENTS events on this thread only (no decoding, no alert rendering: those are
-// measured separately below). Runs of the two rulesets are interleaved after a warm-up; the median is reported.
+// measured separately below). Runs of the two rulesets are interleaved after a warm-up; the median is reported,
+// both per wall-clock second and per CPU second of this process (user + system, so GC is included): on a shared
+// machine the wall clock also counts time the thread was not running, the CPU figure is the per-core rate.
 //
 //   node --import tsx bench/rules-engine.bench.ts        (VIGIL_BENCH_RUNS, VIGIL_BENCH_EVENTS to change)
 
+import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { RuleEngine } from '../exporter/src/rules/engine.js';
 import { loadRulesFiles } from '../exporter/src/rules/load.js';
@@ -119,16 +122,19 @@ function engineFor(file: string): RuleEngine {
   return new RuleEngine(r.ruleset, { hostname: 'node-a' });
 }
 const sets = [
-  { name: 'default (exporter/rules/vigil_rules.yaml)', engine: engineFor(resolve(repo, 'exporter/rules/vigil_rules.yaml')), rates: [] as number[], matches: 0 },
-  { name: 'falco-style 150 rules (test fixture)', engine: engineFor(resolve(repo, 'exporter/test/rules/fixtures/falco-style-rules.yaml')), rates: [] as number[], matches: 0 },
+  { name: 'default (exporter/rules/vigil_rules.yaml)', engine: engineFor(resolve(repo, 'exporter/rules/vigil_rules.yaml')), rates: [] as number[], cpuRates: [] as number[], matches: 0 },
+  { name: 'falco-style 150 rules (test fixture)', engine: engineFor(resolve(repo, 'exporter/test/rules/fixtures/falco-style-rules.yaml')), rates: [] as number[], cpuRates: [] as number[], matches: 0 },
 ];
 
-function run(engine: RuleEngine): { rate: number; matches: number } {
+function run(engine: RuleEngine): { rate: number; cpuRate: number; matches: number } {
   let matches = 0;
+  const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < RUN_EVENTS; i++) matches += engine.evaluate(events[i % DISTINCT]!).length;
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { rate: RUN_EVENTS / secs, matches };
+  const c = process.cpuUsage(c0);
+  const cpuSecs = (c.user + c.system) / 1e6;
+  return { rate: RUN_EVENTS / secs, cpuRate: RUN_EVENTS / cpuSecs, matches };
 }
 
 const median = (xs: number[]): number => {
@@ -140,18 +146,19 @@ const fmt = (x: number): string => `${(x / 1e6).toFixed(2)}M/s`;
 const mix = events.reduce<Record<string, number>>((acc, e) => ((acc[e.type!] = (acc[e.type!] ?? 0) + 1), acc), {});
 console.log(`rules-engine: ${DISTINCT} distinct events cycled, ${RUN_EVENTS} evaluations per run, ${RUNS} interleaved runs per ruleset after 1 warm-up each`);
 console.log(`  event mix: ${Object.entries(mix).map(([t, c]) => `${t} ${((c / DISTINCT) * 100).toFixed(0)}%`).join(', ')}`);
-console.log(`  single thread, Node ${process.version}; timing covers engine.evaluate() only (events already parsed)`);
+console.log(`  single thread, Node ${process.version}; timing covers engine.evaluate() only (events already parsed); load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} CPUs`);
 for (const s of sets) console.log(`  ${s.name}: ${s.engine.activeRules.length} active rules`);
 for (const s of sets) run(s.engine);
 for (let i = 0; i < RUNS; i++) {
   for (const s of sets) {
     const r = run(s.engine);
     s.rates.push(r.rate);
+    s.cpuRates.push(r.cpuRate);
     s.matches = r.matches;
   }
 }
 for (const s of sets) {
-  console.log(`  ${s.name}: median ${fmt(median(s.rates))} (min ${fmt(Math.min(...s.rates))}, max ${fmt(Math.max(...s.rates))}), ${s.matches} matches per run of ${RUN_EVENTS}`);
+  console.log(`  ${s.name}: per CPU second median ${fmt(median(s.cpuRates))} (min ${fmt(Math.min(...s.cpuRates))}, max ${fmt(Math.max(...s.cpuRates))}); wall clock median ${fmt(median(s.rates))} (min ${fmt(Math.min(...s.rates))}); ${s.matches} matches per run of ${RUN_EVENTS}`);
 }
 
 // Alert rendering, measured apart: it only happens for matches.
@@ -167,5 +174,5 @@ for (const s of sets) {
   }
 }
 const target = 1_000_000;
-const worst = Math.min(...sets.map((s) => median(s.rates)));
-console.log(`rules-engine: ${worst >= target ? 'PASS' : 'FAIL'}: slowest median ${fmt(worst)} (target >= 1.00M/s per core)`);
+const worst = Math.min(...sets.map((s) => median(s.cpuRates)));
+console.log(`rules-engine: ${worst >= target ? 'PASS' : 'FAIL'}: slowest median ${fmt(worst)} per CPU second (target >= 1.00M/s per core); load average at the end ${loadavg()[0]!.toFixed(1)}`);

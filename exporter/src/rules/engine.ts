@@ -62,8 +62,13 @@ interface Entry {
 interface Group {
   get: (c: EvalContext) => Scalar | undefined;
   exact?: Map<Scalar, Entry[]>;
-  prefixes?: [string, Entry[]][];
+  /** Prefix guards, bucketed by their first HEAD characters (paths differ early: /etc, /usr, /pro...). */
+  byHead?: Map<string, [string, Entry[]][]>;
+  /** Prefixes shorter than HEAD: always checked. */
+  short?: [string, Entry[]][];
 }
+
+const HEAD = 4;
 
 interface BucketIndex {
   groups: Group[];
@@ -105,7 +110,7 @@ export class RuleEngine {
         }
         let group = groups.get(g.key);
         if (!group) {
-          group = { get: single(g.operand), ...(g.kind === 'exact' ? { exact: new Map() } : { prefixes: [] }) };
+          group = { get: single(g.operand), ...(g.kind === 'exact' ? { exact: new Map() } : { byHead: new Map(), short: [] }) };
           groups.set(g.key, group);
         }
         if (g.kind === 'exact') {
@@ -116,9 +121,15 @@ export class RuleEngine {
           }
         } else {
           for (const p of g.values) {
-            const slot = group.prefixes!.find(([q]) => q === p);
+            let list = group.short!;
+            if (p.length >= HEAD) {
+              const head = p.slice(0, HEAD);
+              list = group.byHead!.get(head) ?? [];
+              group.byHead!.set(head, list);
+            }
+            const slot = list.find(([q]) => q === p);
             if (slot) slot[1].push(entry);
-            else group.prefixes!.push([p, [entry]]);
+            else list.push([p, [entry]]);
           }
         }
       });
@@ -164,8 +175,10 @@ export class RuleEngine {
         const es = g.exact.get(v);
         if (es) hits = this.run(es, hits);
       } else if (typeof v === 'string') {
-        const ps = g.prefixes!;
-        for (let j = 0; j < ps.length; j++) if (v.startsWith(ps[j]![0])) hits = this.run(ps[j]![1], hits);
+        const short = g.short!;
+        for (let j = 0; j < short.length; j++) if (v.startsWith(short[j]![0])) hits = this.run(short[j]![1], hits);
+        const ps = v.length >= HEAD ? g.byHead!.get(v.slice(0, HEAD)) : undefined;
+        if (ps) for (let j = 0; j < ps.length; j++) if (v.startsWith(ps[j]![0])) hits = this.run(ps[j]![1], hits);
       }
     }
     hits = this.run(idx.unguarded, hits);

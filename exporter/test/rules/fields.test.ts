@@ -174,3 +174,11 @@ describe('unsupported fields skip their rule with a reason', () => {
     for (const n of falcoDefault) assert.ok(names.has(n), n);
   });
 });
+
+test('docs/rules.md lists every field of the table', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { resolve } = await import('node:path');
+  const doc = readFileSync(resolve(import.meta.dirname, '../../../docs/rules.md'), 'utf8');
+  const missing = allFields().filter((f) => !doc.includes(`| \`${f.name}\``)).map((f) => f.name);
+  assert.deepEqual(missing, []);
+});
