@@ -1,5 +1,6 @@
-// Turns an assessment into the output a user asked for. An incomplete scan is announced at the top of the table
-// (the table itself would otherwise end in "No vulnerabilities found." for an image whose OS was never identified).
+// Turns an assessment into the output a user asked for. An incomplete scan is announced at the top of the table,
+// the table says what was not checked instead of "No vulnerabilities found.", and the JSON report carries
+// `complete` and `incomplete_reasons`.
 import { renderTable, toCycloneDx, toJsonReport } from '../report/index.js';
 import type { Assessment } from './assess-image.js';
 
@@ -28,12 +29,12 @@ export function renderReport(a: Assessment, format: ReportFormat, options: Rende
   const version = options.scannerVersion ?? '0.0.0';
   switch (format) {
     case 'json':
-      return `${JSON.stringify(toJsonReport(a.result, a.policies, { now, scannerVersion: version }), null, 2)}\n`;
+      return `${JSON.stringify(toJsonReport(a.result, a.policies, { now, scannerVersion: version, completeness: a.completeness }), null, 2)}\n`;
     case 'cyclonedx':
       return `${toCycloneDx(a.result, { now, scannerVersion: version, specVersion: '1.6' })}\n`;
     case 'table': {
       const banner = incompleteBanner(a);
-      const table = renderTable(a.result, a.policies, { now, ...(options.width ? { width: options.width } : {}), color: options.color === true });
+      const table = renderTable(a.result, a.policies, { now, completeness: a.completeness, ...(options.width ? { width: options.width } : {}), color: options.color === true });
       return banner.length > 0 ? `${banner.join('\n')}\n\n${table}` : table;
     }
   }

@@ -1,5 +1,5 @@
 // Public surface of the scanner's report stage.
-export type { DbMetadata, ExpiredIgnore, ImageConfig, ImageDescription, LayerInfo, ScanResult, SuppressionSummary } from './types.js';
+export type { DbMetadata, ExpiredIgnore, ImageConfig, ImageDescription, LayerInfo, ScanCompleteness, ScanResult, SuppressionSummary } from './types.js';
 export { renderTable, type TableOptions } from './table.js';
 export { toJsonReport, jsonReportSchema, JSON_REPORT_SCHEMA_VERSION, type JsonReport, type JsonReportOptions } from './json-report.js';
 export { toCycloneDx, type CycloneDxOptions, type CycloneDxSpecVersion } from './cyclonedx.js';

@@ -4,6 +4,7 @@
 //
 // Stability rules: every key is always present (absent values are null, empty lists are []), keys are only ever
 // added in a new schemaVersion, and image environment variables are never included (they may hold secrets).
+// Version 2 added `complete` and `incomplete_reasons`: a report with no findings is only clean when complete.
 import { z } from 'zod';
 import type { Finding } from '../types.js';
 import { SEVERITIES } from '../policy/severity.js';
@@ -11,9 +12,9 @@ import type { PolicyResult } from '../policy/types.js';
 import { remediationGroups, type VersionComparator } from './remediation.js';
 import { summarizeFindings } from './summary.js';
 import { sortFindings } from './order.js';
-import type { ScanResult } from './types.js';
+import type { ScanCompleteness, ScanResult } from './types.js';
 
-export const JSON_REPORT_SCHEMA_VERSION = 1;
+export const JSON_REPORT_SCHEMA_VERSION = 2;
 
 const severity = z.enum(SEVERITIES as [(typeof SEVERITIES)[number], ...(typeof SEVERITIES)[number][]]);
 const counts = z.strictObject({ total: z.number().int(), fixable: z.number().int(), suppressed: z.number().int() });
@@ -22,6 +23,9 @@ export const jsonReportSchema = z.strictObject({
   schemaVersion: z.literal(JSON_REPORT_SCHEMA_VERSION),
   generatedAt: z.string(),
   scanner: z.strictObject({ name: z.literal('vigil'), version: z.string() }),
+  /** false: part of the image was not checked (see incomplete_reasons); zero findings then mean nothing */
+  complete: z.boolean(),
+  incomplete_reasons: z.array(z.string()),
   image: z.strictObject({
     reference: z.string(),
     digest: z.string().nullable(),
@@ -100,6 +104,8 @@ export const jsonReportSchema = z.strictObject({
 export type JsonReport = z.infer<typeof jsonReportSchema>;
 
 export interface JsonReportOptions {
+  /** Required: a report must say whether the scan was complete (pipeline/completeness.ts). */
+  completeness: Pick<ScanCompleteness, 'complete' | 'reasons'>;
   now?: Date;
   scannerVersion?: string;
   compareVersions?: VersionComparator;
@@ -129,7 +135,14 @@ function findingJson(f: Finding): JsonReport['findings'][number] {
   };
 }
 
-export function toJsonReport(result: ScanResult, policies: readonly PolicyResult[], options: JsonReportOptions = {}): JsonReport {
+/** Never "complete" with a reason against it, never incomplete without one. */
+function completenessJson(c: JsonReportOptions['completeness']): Pick<JsonReport, 'complete' | 'incomplete_reasons'> {
+  const complete = c.complete && c.reasons.length === 0;
+  if (complete) return { complete, incomplete_reasons: [] };
+  return { complete, incomplete_reasons: c.reasons.length > 0 ? [...c.reasons] : ['the scan did not record why it is incomplete'] };
+}
+
+export function toJsonReport(result: ScanResult, policies: readonly PolicyResult[], options: JsonReportOptions): JsonReport {
   const img = result.image;
   const sum = summarizeFindings(result.findings);
   const unsuppressed = result.findings.filter((f) => !f.suppressed).length;
@@ -138,6 +151,7 @@ export function toJsonReport(result: ScanResult, policies: readonly PolicyResult
     schemaVersion: JSON_REPORT_SCHEMA_VERSION,
     generatedAt: (options.now ?? new Date()).toISOString(),
     scanner: { name: 'vigil', version: options.scannerVersion ?? '0.0.0' },
+    ...completenessJson(options.completeness),
     image: {
       reference: img.reference,
       digest: img.digest ?? null,

@@ -10,9 +10,14 @@ import { describeRemediation, remediationGroups, unfixableCount, type VersionCom
 import { shortDigest, sortFindings } from './order.js';
 import { summarizeFindings } from './summary.js';
 import { fit, padEnd, painter, visibleLength, type Painter, type Style } from './terminal.js';
-import type { ScanResult } from './types.js';
+import type { ScanCompleteness, ScanResult } from './types.js';
 
 export interface TableOptions {
+  /**
+   * Required: whether the scan was complete. An incomplete scan with no findings lists what was not checked, never
+   * "No vulnerabilities found.".
+   */
+  completeness: Pick<ScanCompleteness, 'complete' | 'unchecked'>;
   /** Columns available; long cells are cut to fit. Default 160. */
   width?: number;
   color?: boolean;
@@ -42,7 +47,7 @@ function header(result: ScanResult, now: Date, paint: Painter, width: number): s
   const os = img.os ? (img.os.prettyName ?? `${img.os.id} ${img.os.versionId}`) : 'unknown (no os-release found)';
   const db = result.db;
   const dbAgeMs = now.getTime() - Date.parse(db.builtAt);
-  const stale = dbAgeMs > 7 * 86_400_000 ? paint(' (stale: update with `vigil db update`)', 'yellow') : '';
+  const stale = dbAgeMs > 7 * 86_400_000 ? paint(' (stale: import fresh OSV data with `vigil db import`)', 'yellow') : '';
   const rows: [string, string][] = [
     ['Image', img.reference],
     ['Digest', img.digest ?? '(not resolved)'],
@@ -108,8 +113,13 @@ function layout(findings: readonly Finding[], width: number): { cols: Column[]; 
   }
 }
 
-function findingsTable(findings: readonly Finding[], width: number, paint: Painter): string[] {
-  if (findings.length === 0) return ['No vulnerabilities found.'];
+function findingsTable(findings: readonly Finding[], completeness: TableOptions['completeness'], width: number, paint: Painter): string[] {
+  if (findings.length === 0) {
+    if (completeness.complete) return ['No vulnerabilities found.'];
+    const unchecked = completeness.unchecked.length > 0 ? completeness.unchecked : ['part of the image was not checked'];
+    // Sentences may begin with a cataloger's lower-case name: the table starts each line with a capital.
+    return unchecked.map((u) => paint(fit(`${u.charAt(0).toUpperCase()}${u.slice(1)}`, width), 'yellow'));
+  }
   const sorted = sortFindings(findings);
   const { cols, widths } = layout(sorted, width);
   const row = (cells: string[], styles: (Style | undefined)[] = []) =>
@@ -167,14 +177,14 @@ function remediationLines(result: ScanResult, width: number, paint: Painter, max
   return lines;
 }
 
-export function renderTable(result: ScanResult, policies: readonly PolicyResult[], options: TableOptions = {}): string {
+export function renderTable(result: ScanResult, policies: readonly PolicyResult[], options: TableOptions): string {
   const width = Math.max(40, Math.floor(options.width ?? 160));
   const paint = painter(options.color === true);
   const now = options.now ?? new Date();
   const sections = [
     header(result, now, paint, width),
     summaryLines(result.findings, paint),
-    findingsTable(result.findings, width, paint),
+    findingsTable(result.findings, options.completeness, width, paint),
     policyLines(policies, width, paint, options.policyDetailLines ?? 6),
     expiredLines(result, width, paint),
     remediationLines(result, width, paint, options.remediationLines ?? 10, options.compareVersions),

@@ -65,6 +65,18 @@ export interface SuppressionSummary {
   expired: ExpiredIgnore[];
 }
 
+/**
+ * Whether a scan looked at everything it should have (pipeline/completeness.ts decides). Reports must never present
+ * an incomplete scan as clean: "no vulnerabilities" means nothing when the OS packages were never checked.
+ */
+export interface ScanCompleteness {
+  complete: boolean;
+  /** Why it is incomplete, most important first; empty when complete. The banner and the JSON report show these. */
+  reasons: string[];
+  /** The same gaps, one per reason, said as what was not checked ("OS packages were not checked: …"). */
+  unchecked: string[];
+}
+
 export interface ScanResult {
   image: ImageDescription;
   findings: Finding[];

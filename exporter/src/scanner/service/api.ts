@@ -155,7 +155,7 @@ export function createScannerApp(src: ScannerApiSources, opts: { token: string }
       return;
     }
     res.set('X-Vigil-Scan-Complete', a.completeness.complete ? 'true' : 'false');
-    res.json(toJsonReport(a.result, a.policies, { now: now(), scannerVersion: src.scannerVersion }));
+    res.json(toJsonReport(a.result, a.policies, { now: now(), scannerVersion: src.scannerVersion, completeness: a.completeness }));
   });
 
   api.post('/images/:digest/rescan', (req, res) => {

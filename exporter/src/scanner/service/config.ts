@@ -70,6 +70,13 @@ export const ScannerConfigSchema = z
         maxBytes: z.number().int().min(MiB).default(256 * MiB),
         /** Full assessments (findings) kept for the API; evicted ones are recomputed from the catalogue */
         maxReportBytes: z.number().int().min(MiB).default(128 * MiB),
+        /** Layers kept (per blob digest) so that images on a shared base read only their own layers; 0 bytes turns it off */
+        maxLayers: z.number().int().min(1).max(1_000_000).default(2048),
+        maxLayerBytes: z
+          .number()
+          .int()
+          .refine((n) => n === 0 || n >= MiB, `must be 0 (off) or at least ${MiB} (1 MiB)`)
+          .default(128 * MiB),
       })
       .prefault({}),
     limits: z

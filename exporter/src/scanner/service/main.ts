@@ -139,7 +139,13 @@ export async function runScanner(cfg: ScannerConfig, opts: RunScannerOptions): P
     concurrency: cfg.scan.concurrency,
     retryInitialMs: cfg.scan.retryInitialMs,
     retryMaxMs: cfg.scan.retryMaxMs,
-    cache: { maxImages: cfg.cache.maxImages, maxBytes: cfg.cache.maxBytes, maxReportBytes: cfg.cache.maxReportBytes },
+    cache: {
+      maxImages: cfg.cache.maxImages,
+      maxBytes: cfg.cache.maxBytes,
+      maxReportBytes: cfg.cache.maxReportBytes,
+      maxLayers: cfg.cache.maxLayers,
+      maxLayerBytes: cfg.cache.maxLayerBytes,
+    },
     observer,
   });
   const metrics = createScannerMetrics({

@@ -24,6 +24,7 @@ export interface ScannerMetrics extends ScanObserver {
 }
 
 const FIXABLE = ['true', 'false'] as const;
+const CACHES = ['catalogs', 'reports', 'layers'] as const;
 
 export function createScannerMetrics(src: ScannerMetricSources): ScannerMetrics {
   const registry = new Registry();
@@ -182,13 +183,12 @@ export function createScannerMetrics(src: ScannerMetricSources): ScannerMetrics 
   });
   new Gauge({
     name: 'vigil_scanner_cache_entries',
-    help: 'Entries in the scanner caches: catalogs (packages per image), reports (findings per image).',
+    help: 'Entries in the scanner caches: catalogs (packages per image), reports (findings per image), layers (what was kept of each layer blob).',
     labelNames: ['cache'],
     registers: [registry],
     collect() {
       const c = src.service.cacheStats();
-      this.set({ cache: 'catalogs' }, c.catalogs.entries);
-      this.set({ cache: 'reports' }, c.reports.entries);
+      for (const cache of CACHES) this.set({ cache }, c[cache].entries);
     },
   });
   new Gauge({
@@ -198,8 +198,35 @@ export function createScannerMetrics(src: ScannerMetricSources): ScannerMetrics 
     registers: [registry],
     collect() {
       const c = src.service.cacheStats();
-      this.set({ cache: 'catalogs' }, c.catalogs.bytes);
-      this.set({ cache: 'reports' }, c.reports.bytes);
+      for (const cache of CACHES) this.set({ cache }, c[cache].bytes);
+    },
+  });
+  const evictionDeltas = new DeltaTracker();
+  new Counter({
+    name: 'vigil_scanner_cache_evictions_total',
+    help: 'Entries the scanner caches let go to stay within their entry and byte bounds.',
+    labelNames: ['cache'],
+    registers: [registry],
+    collect() {
+      const c = src.service.cacheStats();
+      for (const cache of CACHES) {
+        const d = evictionDeltas.delta(cache, c[cache].evictions);
+        this.inc({ cache }, d > 0 ? d : 0);
+      }
+    },
+  });
+  const lookupDeltas = new DeltaTracker();
+  new Counter({
+    name: 'vigil_scanner_cache_lookups_total',
+    help: 'Lookups in the per-layer cache: a hit is a layer blob that was not downloaded and read again.',
+    labelNames: ['cache', 'result'],
+    registers: [registry],
+    collect() {
+      const l = src.service.cacheStats().layers;
+      for (const [result, n] of [['hit', l.hits], ['miss', l.misses]] as const) {
+        const d = lookupDeltas.delta(result, n);
+        this.inc({ cache: 'layers', result }, d > 0 ? d : 0);
+      }
     },
   });
   const errorDeltas = new DeltaTracker();

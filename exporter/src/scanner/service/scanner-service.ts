@@ -1,7 +1,8 @@
-// The scanner service's core: images in use (the inventory) -> a deduplicating queue -> catalogue (cached per image)
-// -> assessment against the current database (cached, recomputed when the database changes) -> records that the
+// The scanner service's core: images in use (the inventory) -> a deduplicating queue -> catalogue (cached per image,
+// its layers cached per blob digest so that images on a shared base read only their own layers) -> assessment against the current database (cached, recomputed when the database changes) -> records that the
 // metrics and the API read. Discovery, HTTP and configuration files are wired around it by main.ts.
 import { LayerError } from '../layers/errors.js';
+import type { CachedLayer, LayerCache } from '../layers/read-layers.js';
 import { assessImage, catalogImage, type Assessment, type CatalogedImage, type Completeness, type PolicyInputs } from '../pipeline/index.js';
 import { SEVERITIES } from '../policy/index.js';
 import { SourceError } from '../sources/errors.js';
@@ -70,7 +71,8 @@ export interface ScannerServiceOptions {
   concurrency?: number;
   retryInitialMs?: number;
   retryMaxMs?: number;
-  cache?: { maxImages?: number; maxBytes?: number; maxReportBytes?: number };
+  /** maxLayerBytes 0 turns the per-layer cache off. */
+  cache?: { maxImages?: number; maxBytes?: number; maxReportBytes?: number; maxLayers?: number; maxLayerBytes?: number };
   observer?: ScanObserver;
   /** Replace the catalogue step (tests of the service logic without a registry) */
   catalog?: typeof catalogImage;
@@ -123,12 +125,42 @@ function errorCode(err: unknown): string {
   return 'internal';
 }
 
+export interface CacheStats {
+  entries: number;
+  bytes: number;
+  evictions: number;
+}
+
+export interface ScannerCacheStats {
+  catalogs: CacheStats;
+  reports: CacheStats;
+  /** hits and misses count lookups of layers that have a cache key; all zero when the layer cache is off */
+  layers: CacheStats & { hits: number; misses: number };
+}
+
+/** The per-layer cache: a BoundedCache that counts its lookups. */
+class CountingLayerCache implements LayerCache {
+  hits = 0;
+  misses = 0;
+  constructor(readonly store: BoundedCache<string, CachedLayer>) {}
+  get(key: string): CachedLayer | undefined {
+    const hit = this.store.get(key);
+    if (hit) this.hits++;
+    else this.misses++;
+    return hit;
+  }
+  set(key: string, value: CachedLayer, bytes: number): void {
+    this.store.set(key, value, bytes);
+  }
+}
+
 export class ScannerService {
   private readonly records = new Map<string, ImageRecord>();
   /** manifest / index / config digests -> record key */
   private readonly aliases = new Map<string, string>();
   private readonly catalogs: BoundedCache<string, CatalogedImage>;
   private readonly reports: BoundedCache<string, Assessment>;
+  private readonly layers: CountingLayerCache | undefined;
   private readonly queue: ScanQueue<string>;
   private readonly tokens = new TokenCache();
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -140,6 +172,8 @@ export class ScannerService {
     this.now = opts.now ?? (() => new Date());
     this.catalogs = new BoundedCache(opts.cache?.maxImages ?? 1024, opts.cache?.maxBytes ?? 256 * 1024 * 1024);
     this.reports = new BoundedCache(opts.cache?.maxImages ?? 1024, opts.cache?.maxReportBytes ?? 128 * 1024 * 1024);
+    const layerBytes = opts.cache?.maxLayerBytes ?? 128 * 1024 * 1024;
+    if (layerBytes > 0) this.layers = new CountingLayerCache(new BoundedCache(opts.cache?.maxLayers ?? 2048, layerBytes));
     this.queue = new ScanQueue((key) => this.scan(key), opts.concurrency ?? 2);
     this.unsubscribe = opts.inventory.onChange((c) => {
       for (const key of c.added) this.track(key);
@@ -172,10 +206,12 @@ export class ScannerService {
     return this.queue.stats();
   }
 
-  cacheStats(): { catalogs: { entries: number; bytes: number; evictions: number }; reports: { entries: number; bytes: number; evictions: number } } {
+  cacheStats(): ScannerCacheStats {
+    const l = this.layers;
     return {
       catalogs: { entries: this.catalogs.size, bytes: this.catalogs.bytes, evictions: this.catalogs.evictions },
       reports: { entries: this.reports.size, bytes: this.reports.bytes, evictions: this.reports.evictions },
+      layers: { entries: l?.store.size ?? 0, bytes: l?.store.bytes ?? 0, evictions: l?.store.evictions ?? 0, hits: l?.hits ?? 0, misses: l?.misses ?? 0 },
     };
   }
 
@@ -314,6 +350,7 @@ export class ScannerService {
           displayReference: displayReference(use),
           credentials,
           tokenCache: this.tokens,
+          ...(this.layers ? { layerCache: this.layers } : {}),
           ...(this.opts.platform ? { platform: this.opts.platform } : {}),
           ...(this.opts.insecureRegistries?.length ? { insecureRegistries: this.opts.insecureRegistries } : {}),
           ...(this.opts.tempDir ? { tempDir: this.opts.tempDir } : {}),

@@ -114,7 +114,7 @@ describe('assessCompleteness', () => {
 
   test('complete when the OS is known, catalogers ran and the database covers every ecosystem', () => {
     const c = assessCompleteness({ os, packages: [pkg({}), pkg({ kind: 'npm', ecosystem: 'npm', name: 'a' })], catalogErrors: [], match: newMatchStats(), dbEcosystems: { 'Debian:12': 10, npm: 3 } });
-    assert.deepEqual(c, { complete: true, reasons: [] });
+    assert.deepEqual(c, { complete: true, reasons: [], unchecked: [] });
   });
 
   test('every gap is a reason: OS unknown, a failed cataloger, unmatchable packages, ecosystems missing from the DB', () => {
@@ -135,5 +135,13 @@ describe('assessCompleteness', () => {
     assert.match(c.reasons[3]!, /^1 package has a version that cannot be read, so it was not checked$/);
     assert.match(c.reasons[4]!, /no records for PyPI \(2 packages in the image\)/);
     assert.equal(c.reasons.length, 5);
+    // the same gaps, said as what was not checked (the table shows these instead of "No vulnerabilities found.")
+    assert.deepEqual(c.unchecked, [
+      'OS packages were not checked: the OS could not be identified',
+      'packages of the rpm cataloger were not checked: it failed (database disk image is malformed)',
+      '2 packages were not checked: no OSV release ecosystem is known for them',
+      '1 package was not checked: its version cannot be read',
+      '2 PyPI packages were not checked: the vulnerability database has no records for PyPI',
+    ]);
   });
 });

@@ -5,6 +5,10 @@ import assert from 'node:assert/strict';
 import { applySuppressions, evaluatePolicies, parseIgnoreFile, parseOpenVex } from '../../../src/scanner/policy/index.js';
 import { jsonReportSchema, toJsonReport, type ScanResult } from '../../../src/scanner/report/index.js';
 import { debianScan, IMAGE_DIGEST, NOW } from '../policy/fixtures.js';
+import { assessCompleteness } from '../../../src/scanner/pipeline/completeness.js';
+import { newMatchStats } from '../../../src/scanner/match/index.js';
+
+const COMPLETE = { complete: true, reasons: [] };
 
 function scenario(): ScanResult {
   const scan = debianScan();
@@ -28,9 +32,11 @@ function scenario(): ScanResult {
 
 test('the JSON report matches its published schema exactly (strict: no extra or missing keys)', () => {
   const scan = scenario();
-  const report = toJsonReport(scan, evaluatePolicies(scan, undefined, { now: NOW }), { now: NOW, scannerVersion: '0.1.0' });
+  const report = toJsonReport(scan, evaluatePolicies(scan, undefined, { now: NOW }), { now: NOW, scannerVersion: '0.1.0', completeness: COMPLETE });
   const parsed = jsonReportSchema.parse(JSON.parse(JSON.stringify(report)));
-  assert.equal(parsed.schemaVersion, 1);
+  assert.equal(parsed.schemaVersion, 2);
+  assert.equal(parsed.complete, true);
+  assert.deepEqual(parsed.incomplete_reasons, []);
   assert.equal(parsed.generatedAt, '2026-03-02T12:00:00.000Z');
   assert.deepEqual(parsed.summary.bySeverity.CRITICAL, { total: 4, fixable: 2, suppressed: 1 });
   assert.deepEqual(parsed.summary.bySeverity.HIGH, { total: 2, fixable: 1, suppressed: 1 });
@@ -57,7 +63,7 @@ test('the JSON report matches its published schema exactly (strict: no extra or 
 
 test('the JSON report never carries environment values', () => {
   const scan = scenario();
-  const text = JSON.stringify(toJsonReport(scan, evaluatePolicies(scan, undefined, { now: NOW }), { now: NOW }));
+  const text = JSON.stringify(toJsonReport(scan, evaluatePolicies(scan, undefined, { now: NOW }), { now: NOW, completeness: COMPLETE }));
   assert.ok(!text.includes('correct-horse-battery-staple'));
   assert.ok(!text.includes('LANG=C.UTF-8'), 'no env at all, not even harmless values');
   assert.ok(text.includes('DB_PASSWORD'), 'the secret-env policy names the variable');
@@ -65,7 +71,7 @@ test('the JSON report never carries environment values', () => {
 
 test('the schema rejects drift: an unknown key or a missing one fails validation', () => {
   const scan = scenario();
-  const report = JSON.parse(JSON.stringify(toJsonReport(scan, [], { now: NOW })));
+  const report = JSON.parse(JSON.stringify(toJsonReport(scan, [], { now: NOW, completeness: COMPLETE })));
   assert.equal(jsonReportSchema.safeParse(report).success, true);
   assert.equal(jsonReportSchema.safeParse({ ...report, extra: 1 }).success, false);
   const { db: _db, ...missing } = report;
@@ -79,9 +85,30 @@ test('the example in docs/scan-policies.md is a valid report of the current sche
   const m = /<!-- json-report-example -->\s*```json\n([\s\S]*?)\n```/.exec(doc);
   assert.ok(m?.[1], 'example block present');
   const example = jsonReportSchema.parse(JSON.parse(m[1]));
-  assert.equal(example.schemaVersion, 1);
+  assert.equal(example.schemaVersion, 2);
   // The example is the fixture's real output, shortened: its first finding must match what the code emits now.
   const scan = scenario();
-  const now = toJsonReport(scan, [], { now: NOW });
+  const now = toJsonReport(scan, [], { now: NOW, completeness: COMPLETE });
   assert.deepEqual(example.findings[0], now.findings.find((f) => f.id === example.findings[0]?.id));
+});
+
+test('an incomplete scan says so in the report: complete false with the reasons, even with no findings', () => {
+  const scan = debianScan({ os: undefined });
+  scan.findings = [];
+  const completeness = assessCompleteness({ os: undefined, packages: scan.image.packages, catalogErrors: [], match: newMatchStats(), dbEcosystems: { Maven: 1 } });
+  const report = jsonReportSchema.parse(JSON.parse(JSON.stringify(toJsonReport(scan, [], { now: NOW, completeness }))));
+  assert.equal(report.complete, false);
+  assert.equal(report.summary.findings, 0);
+  assert.deepEqual(report.incomplete_reasons, completeness.reasons);
+  assert.match(report.incomplete_reasons[0] ?? '', /^the OS could not be identified/);
+  assert.ok(report.incomplete_reasons.some((r) => /no records for Go/.test(r)));
+  // The two fields never contradict each other, whatever the caller hands over.
+  const contradictory = toJsonReport(scan, [], { now: NOW, completeness: { complete: true, reasons: ['the rpm cataloger failed'] } });
+  assert.deepEqual([contradictory.complete, contradictory.incomplete_reasons], [false, ['the rpm cataloger failed']]);
+  const silent = toJsonReport(scan, [], { now: NOW, completeness: { complete: false, reasons: [] } });
+  assert.equal(silent.complete, false);
+  assert.equal(silent.incomplete_reasons.length, 1);
+  // Version 1 consumers are told by the version: a report without the new keys is not a version 2 report.
+  const { complete: _c, incomplete_reasons: _r, ...v1 } = JSON.parse(JSON.stringify(report));
+  assert.equal(jsonReportSchema.safeParse({ ...v1, schemaVersion: 2 }).success, false);
 });

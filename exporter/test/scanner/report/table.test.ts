@@ -2,7 +2,12 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applySuppressions, evaluatePolicies, parseIgnoreFile } from '../../../src/scanner/policy/index.js';
 import { colorEnabled, outputWidth, renderTable, type ScanResult } from '../../../src/scanner/report/index.js';
+import { assessCompleteness } from '../../../src/scanner/pipeline/completeness.js';
+import { newMatchStats } from '../../../src/scanner/match/index.js';
 import { debianScan, NOW } from '../policy/fixtures.js';
+
+/** What the pipeline decides for a scan that saw everything (the fixture's ecosystems are all in "the database"). */
+const COMPLETE = { complete: true, unchecked: [] };
 
 const IGNORE = [
   'ignore:',
@@ -10,13 +15,13 @@ const IGNORE = [
   '  - {id: CVE-2023-6129, reason: POLY1305 on PowerPC only, expires: 2026-01-31}',
 ].join('\n');
 
-function scenario(): { scan: ScanResult; text: (opts?: Parameters<typeof renderTable>[2]) => string } {
+function scenario(): { scan: ScanResult; text: (opts?: Partial<Parameters<typeof renderTable>[2]>) => string } {
   const scan = debianScan();
   const s = applySuppressions(scan.findings, { ignore: parseIgnoreFile(IGNORE, 'vigil-ignore.yaml').entries, image: scan.image, now: NOW });
   scan.findings = s.findings;
   scan.suppressions = s.summary;
   const policies = evaluatePolicies(scan, undefined, { now: NOW });
-  return { scan, text: (opts = {}) => renderTable(scan, policies, { now: NOW, ...opts }) };
+  return { scan, text: (opts = {}) => renderTable(scan, policies, { now: NOW, completeness: COMPLETE, ...opts }) };
 }
 
 const ESC = '\u001b';
@@ -111,27 +116,44 @@ describe('terminal table', () => {
     assert.ok(f);
     f.package = `evil${ESC}]0;pwned${String.fromCharCode(7)}${ESC}[2J`;
     f.installedVersion = 'x'.repeat(5000);
-    const rendered = renderTable(scan, [], { now: NOW, width: 120 });
+    const rendered = renderTable(scan, [], { now: NOW, width: 120, completeness: COMPLETE });
     assert.ok(!rendered.includes(ESC));
     assert.ok(!rendered.includes(String.fromCharCode(7)));
     for (const l of rendered.split('\n')) assert.ok(Array.from(l).length <= 120);
     assert.ok(rendered.includes('evil?]0;pwned??[2J'));
   });
 
-  test('an image without findings or OS still renders', () => {
+  test('an incomplete scan without findings says what was not checked, never "No vulnerabilities found."', () => {
     const scan = debianScan({ os: undefined });
     scan.findings = [];
-    const rendered = renderTable(scan, evaluatePolicies(scan, undefined, { now: NOW }), { now: NOW });
+    const completeness = assessCompleteness({ os: undefined, packages: scan.image.packages, catalogErrors: [], match: newMatchStats(), dbEcosystems: { 'Debian:12': 10, Maven: 1, Go: 1 } });
+    assert.equal(completeness.complete, false);
+    const rendered = renderTable(scan, evaluatePolicies(scan, undefined, { now: NOW }), { now: NOW, completeness });
     assert.match(rendered, /^OS: {7}unknown \(no os-release found\)$/m);
-    assert.match(rendered, /^No vulnerabilities found\.$/m);
+    assert.doesNotMatch(rendered, /No vulnerabilities found/);
+    assert.match(rendered, /^OS packages were not checked: the OS could not be identified$/m);
     assert.match(rendered, /^ {2}MEDIUM {4}os-identified: The OS could be identified$/m);
     assert.match(rendered, /^ {2}no upgrade fixes any unsuppressed finding$/m);
+
+    // Another gap: the database has no data for an ecosystem the image uses.
+    const known = debianScan();
+    known.findings = [];
+    const noMaven = assessCompleteness({ os: known.image.os, packages: known.image.packages, catalogErrors: [{ cataloger: 'rpm', message: 'database is corrupt' }], match: newMatchStats(), dbEcosystems: { 'Debian:12': 10, Go: 1 } });
+    const text = renderTable(known, [], { now: NOW, completeness: noMaven });
+    assert.doesNotMatch(text, /No vulnerabilities found/);
+    assert.match(text, /^Packages of the rpm cataloger were not checked: it failed \(database is corrupt\)$/m);
+    assert.match(text, /^1 Maven package was not checked: the vulnerability database has no records for Maven$/m);
+
+    // A complete scan without findings is the one case that may say so.
+    const clean = renderTable(known, [], { now: NOW, completeness: COMPLETE });
+    assert.match(clean, /^No vulnerabilities found\.$/m);
   });
 
   test('a stale database is called out', () => {
     const { scan } = scenario();
-    const rendered = renderTable(scan, [], { now: new Date('2026-04-01T00:00:00Z') });
-    assert.match(rendered, /\(30 days old\).*\(stale: update with `vigil db update`\)/);
+    const rendered = renderTable(scan, [], { now: new Date('2026-04-01T00:00:00Z'), completeness: COMPLETE });
+    assert.match(rendered, /\(30 days old\).*\(stale: import fresh OSV data with `vigil db import`\)/);
+    assert.doesNotMatch(rendered, /db update/, 'no such command');
   });
 });
 
