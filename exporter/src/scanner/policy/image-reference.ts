@@ -18,14 +18,40 @@ const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-fA-F0-9]{32,}$/;
 const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::\d{1,5})?$|^\[[0-9a-fA-F:]+\](?::\d{1,5})?$/;
 
+export type LocalTransport = 'oci' | 'oci-archive' | 'docker-archive' | 'containers-storage';
+
+/**
+ * Sources that are read from local files or a local store instead of being pulled from a registry, spelled as
+ * `vigil scan` takes them. Recognised by prefix, exactly as the sources' parseReference does.
+ */
+const LOCAL_TRANSPORTS: Record<`${LocalTransport}:`, string> = {
+  'oci:': 'an OCI layout directory',
+  'oci-archive:': 'an OCI archive',
+  'docker-archive:': 'a docker archive',
+  'containers-storage:': "podman's local image store",
+};
+
+/** The local transport a reference names, with a phrase for reports; undefined for a registry reference. */
+export function localTransport(reference: string): { transport: LocalTransport; description: string } | undefined {
+  const ref = reference.trim();
+  for (const [prefix, description] of Object.entries(LOCAL_TRANSPORTS)) {
+    if (ref.startsWith(prefix)) return { transport: prefix.slice(0, -1) as LocalTransport, description };
+  }
+  return undefined;
+}
+
 export function normalizeRegistry(host: string): string {
   const h = host.toLowerCase();
   return DOCKER_HUB_ALIASES.has(h) ? 'docker.io' : h;
 }
 
-/** Parses a reference; returns undefined when it is not a valid one (the policy then says so). */
+/**
+ * Parses a registry reference (skopeo's `docker://` prefix allowed); returns undefined when it is not a valid one
+ * (the policy then says so). Local sources (localTransport) are not registry references and give undefined too.
+ */
 export function parseImageReference(reference: string): ParsedReference | undefined {
-  const ref = reference.trim();
+  const trimmed = reference.trim();
+  const ref = trimmed.startsWith('docker://') ? trimmed.slice('docker://'.length) : trimmed;
   if (ref.length === 0 || ref.length > 4096 || /\s/.test(ref)) return undefined;
 
   let rest = ref;

@@ -8,7 +8,7 @@ export { SEVERITIES, atLeast, compareSeverityDesc, isSeverity, parseSeverity, se
 export { isActive, isFixable } from './findings.js';
 export { EOL_TABLE, type DistroEol, type EolEntry } from './eol-table.js';
 export { lookupEol, type EolLookup } from './eol.js';
-export { parseImageReference, type ParsedReference } from './image-reference.js';
+export { localTransport, parseImageReference, type LocalTransport, type ParsedReference } from './image-reference.js';
 export { detectSecrets, type SecretHit } from './secret-detect.js';
 export { parseIgnoreFile, ignoreEntryActive, type IgnoreEntry, type IgnoreFile } from './suppressions/ignore-file.js';
 export { parseOpenVex, type VexDocument, type VexStatement, type VexStatus, type VexJustification } from './suppressions/openvex.js';

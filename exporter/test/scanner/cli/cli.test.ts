@@ -67,7 +67,13 @@ describe('runScan in-process and the CLI without a registry', () => {
     const io = { stdout: out.stream, stderr: err.stream, env: {} };
     const base = { dbDir: join(work, 'db'), format: 'json' as const };
     assert.equal(await runScan(`oci:${join(work, 'layout')}:app`, { ...base, failOn: 'HIGH' }, io), EXIT_GATE);
-    assert.equal(JSON.parse(out.text()).findings.length, 10);
+    const report = JSON.parse(out.text());
+    assert.equal(report.findings.length, 10);
+    assert.equal(report.complete, true);
+    // an OCI layout is not a registry reference: nothing to pin, and certainly not "an invalid reference"
+    const pinning = report.policies.find((p: { id: string }) => p.id === 'image-reference');
+    assert.equal(pinning.violated, false);
+    assert.match(pinning.details[0], /^not applicable: "oci:.*:app" is read from an OCI layout directory, not pulled from a registry$/);
     assert.match(err.text(), /^resolving oci:/);
     const quietErr = capture();
     assert.equal(await runScan(`oci:${join(work, 'layout')}:noos`, { ...base, quiet: true }, { stdout: capture().stream, stderr: quietErr.stream, env: {} }), EXIT_INCOMPLETE);

@@ -158,7 +158,36 @@ table('image-reference', [
   { name: 'latest pinned by digest', scan: withImage({ reference: `nginx:latest@sha256:${'cd'.repeat(32)}` }), violated: false },
   { name: 'garbage reference', scan: withImage({ reference: 'Not A Reference!' }), violated: true, details: ['is not a valid image reference'] },
   { name: 'registry with port and no tag', scan: withImage({ reference: 'localhost:5000/app' }), params: { requireDigest: false }, violated: true, details: ['no tag'] },
+  { name: 'skopeo docker:// form is a registry reference', scan: withImage({ reference: 'docker://nginx:1.25' }), violated: true, details: ['"docker://nginx:1.25" has no digest'] },
+  { name: 'docker:// pinned', scan: withImage({ reference: `docker://ghcr.io/org/app@sha256:${'ab'.repeat(32)}` }), violated: false, details: ['pinned to sha256:abab'] },
+  // Local sources are not references a runtime pulls: not applicable, never "not a valid image reference".
+  ...(
+    [
+      ['oci:/tmp/layout:app', 'an OCI layout directory'],
+      ['oci:./layout', 'an OCI layout directory'],
+      ['oci-archive:/srv/app.tar:1.0', 'an OCI archive'],
+      ['docker-archive:/srv/app.tar', 'a docker archive'],
+      ['docker-archive:/srv/app.tar:app:latest', 'a docker archive'],
+      ['containers-storage:localhost/demo:1', "podman's local image store"],
+      [`containers-storage:${'c'.repeat(64)}`, "podman's local image store"],
+    ] as const
+  ).map(([reference, what]) => ({
+    name: `local source ${reference}`,
+    scan: withImage({ reference }),
+    violated: false,
+    details: [`not applicable: "${reference}" is read from ${what}, not pulled from a registry`],
+  })),
 ]);
+
+test('image-reference never calls a local source an invalid reference, whatever its parameters', () => {
+  for (const reference of ['oci:/x', 'oci-archive:/x.tar', 'docker-archive:/x.tar', 'containers-storage:x']) {
+    for (const params of [{}, { requireDigest: false }, { forbidLatest: false }]) {
+      const r = run('image-reference', withImage({ reference }), params);
+      assert.equal(r.violated, false);
+      assert.ok(!r.details.join(' ').includes('not a valid image reference'), r.details.join(' | '));
+    }
+  }
+});
 
 table('secret-env', [
   { name: 'clean environment', scan: debianScan(), violated: false, details: ['2 environment variables checked'] },
@@ -204,6 +233,7 @@ table('allowed-registries', [
   { name: 'other registry', scan: debianScan(), params: { registries: ['ghcr.io/my-org'] }, violated: true, details: ['not in the allowed registries (ghcr.io/my-org)'] },
   { name: 'Docker Hub short name vs index.docker.io', scan: withImage({ reference: 'nginx:1.25' }), params: { registries: ['index.docker.io/library'] }, violated: false },
   { name: 'registry host is case-insensitive', scan: withImage({ reference: 'GHCR.io/my-org/app:1' }), params: { registries: ['ghcr.io/my-org'] }, violated: false },
+  { name: 'a local archive comes from no registry (and is no invalid reference)', scan: withImage({ reference: 'docker-archive:/srv/app.tar' }), params: { registries: ['ghcr.io/my-org'] }, violated: true, details: ['"docker-archive:/srv/app.tar" is read from a docker archive, not from a registry: no allowed registry vouches for it'] },
 ]);
 
 table('max-image-age', [

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EOL_TABLE, lookupEol, parseImageReference } from '../../../src/scanner/policy/index.js';
+import { EOL_TABLE, localTransport, lookupEol, parseImageReference } from '../../../src/scanner/policy/index.js';
 
 describe('image references', () => {
   const hex = 'e'.repeat(64);
@@ -23,9 +23,23 @@ describe('image references', () => {
     ['nginx@sha256:short', undefined],
     ['a b', undefined],
     ['ghcr.io/org/app:bad\u001btag', undefined],
+    ['docker://nginx:1.25', { registry: 'docker.io', repository: 'library/nginx', tag: '1.25' }],
+    // local sources are no registry references (the policies ask localTransport about them first)
+    ['oci:/tmp/layout:app', undefined],
+    ['docker-archive:/srv/app.tar', undefined],
   ];
   for (const [ref, want] of cases) {
     test(JSON.stringify(ref), () => assert.deepEqual(parseImageReference(ref), want));
+  }
+});
+
+test('localTransport recognises the local sources by prefix, as the sources do', () => {
+  assert.deepEqual(localTransport(' oci:./dir:tag')?.transport, 'oci');
+  assert.deepEqual(localTransport('oci-archive:x.tar')?.transport, 'oci-archive');
+  assert.deepEqual(localTransport('docker-archive:x.tar:a:b')?.transport, 'docker-archive');
+  assert.deepEqual(localTransport('containers-storage:localhost/x:1')?.transport, 'containers-storage');
+  for (const registry of ['nginx:1', 'docker://oci:5000/x', 'ocirepo/x:1', 'localhost:5000/oci:1', 'registry.example.com/docker-archive:1']) {
+    assert.equal(localTransport(registry), undefined, registry);
   }
 });
 

@@ -1,7 +1,7 @@
 // Optional: images must come from listed registries (or registry path prefixes such as "ghcr.io/my-org").
 import { z } from 'zod';
 import { definePolicy } from '../definition.js';
-import { normalizeRegistry, parseImageReference } from '../image-reference.js';
+import { localTransport, normalizeRegistry, parseImageReference } from '../image-reference.js';
 import { cleanText } from '../text.js';
 
 const params = z.strictObject({
@@ -27,6 +27,10 @@ export const allowedRegistriesPolicy = definePolicy({
   check(input, p) {
     const parsed = parseImageReference(input.image.reference);
     const shown = cleanText(input.image.reference, 200);
+    // A local layout, archive or store has no registry to vouch for it: that fails this policy, but it is no
+    // invalid reference.
+    const local = localTransport(input.image.reference);
+    if (local) return { violated: true, details: [`"${shown}" is read from ${local.description}, not from a registry: no allowed registry vouches for it`] };
     if (!parsed) return { violated: true, details: [`"${shown}" is not a valid image reference`] };
     const where = `${parsed.registry}/${parsed.repository}`;
     if (registryAllowed(parsed.registry, parsed.repository, p.registries)) return { violated: false, details: [`${where} is allowed`] };

@@ -1,7 +1,9 @@
 // No digestless or `latest` reference: a tag can be moved to other content at any time, a digest cannot.
+// Not applicable to local sources (oci:, oci-archive:, docker-archive:, containers-storage:): they name files or a
+// local store, not a reference a runtime pulls, so there is nothing to pin; the result passes and says so.
 import { z } from 'zod';
 import { definePolicy } from '../definition.js';
-import { parseImageReference } from '../image-reference.js';
+import { localTransport, parseImageReference } from '../image-reference.js';
 import { cleanText } from '../text.js';
 
 const params = z.strictObject({
@@ -20,6 +22,8 @@ export const imageReferencePolicy = definePolicy({
   check(input, p) {
     const ref = input.image.reference;
     const shown = cleanText(ref, 200);
+    const local = localTransport(ref);
+    if (local) return { violated: false, details: [`not applicable: "${shown}" is read from ${local.description}, not pulled from a registry`] };
     const parsed = parseImageReference(ref);
     if (!parsed) return { violated: true, details: [`"${shown}" is not a valid image reference`] };
     const details: string[] = [];
