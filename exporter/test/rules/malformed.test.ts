@@ -122,3 +122,19 @@ test('warnings do not fail loading; unknown keys and deprecated forms are warned
   assert.deepEqual(r.ruleset.rules[0]?.extensions, { 'x-vigil-actions': ['kill'] });
   assert.equal(r.ruleset.rules[0]?.enabled, false);
 });
+
+test('hostile files are bounded: exponential macro expansion, alias bombs in x-vigil keys', () => {
+  let text = '- macro: m0\n  condition: proc.name = a\n';
+  for (let i = 1; i <= 30; i++) text += `- macro: m${i}\n  condition: m${i - 1} or m${i - 1}\n`;
+  text += '- rule: r\n  desc: d\n  condition: evt.type = execve and m30\n  output: o\n  priority: INFO\n';
+  const t0 = Date.now();
+  const errs = errorsOf('bomb.yaml', text);
+  assert.ok(Date.now() - t0 < 5000);
+  assert.equal(errs.length, 1);
+  assert.match(errs[0]!, /^bomb\.yaml:2:14: error: the condition expands to more than 50000 checks once macros are inlined \(rule 'r'\)$/);
+  let yaml = '- rule: r\n  desc: d\n  condition: evt.type = execve\n  output: o\n  priority: INFO\n  x-vigil-a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n';
+  for (let i = 1; i <= 9; i++) yaml += `  x-vigil-a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]\n`;
+  const r = loadRulesSources([{ file: 'alias.yaml', text: yaml }]);
+  assert.equal(r.ok, false);
+  assert.match(r.errors[0]!.message, /value of 'x-vigil-a\d': Excessive alias count/);
+});

@@ -54,9 +54,13 @@ export function parseToExpr(src: SourceText): Expr | ResolveError {
 
 const ALL_BUCKETS: ReadonlySet<Bucket> = new Set(BUCKETS);
 
+/** Checks a condition may expand to (macros inlined). Macros used twice by macros used twice... grow exponentially. */
+export const MAX_EXPANDED_CHECKS = 50_000;
+
 export class Resolver {
   readonly notes: ResolveNotes = { unobservedTypes: new Set(), macrosUsed: new Set(), listsUsed: new Set() };
   private readonly stack: string[] = [];
+  private checks = 0;
 
   constructor(private readonly env: ResolveEnv) {}
 
@@ -72,6 +76,9 @@ export class Resolver {
       case 'ident':
         return this.macro(e.name, posOf(e.src, e.at));
       case 'check':
+        if (++this.checks > MAX_EXPANDED_CHECKS) {
+          throw new ResolveError(`the condition expands to more than ${MAX_EXPANDED_CHECKS} checks once macros are inlined`, posOf(e.src, e.at), 'syntax');
+        }
         return this.check(e);
     }
   }

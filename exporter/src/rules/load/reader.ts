@@ -2,7 +2,7 @@
 // the way Falco reports them (same conditions, similar wording) but at file:line:column of the offending
 // node. A bad item is skipped and reading goes on, so `vigil rules check` can show every problem at once.
 
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isNode, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import type { Diagnostics, Position } from '../diagnostics.js';
 import { SourceText } from '../source-text.js';
 import {
@@ -367,7 +367,13 @@ class Reader {
     if (present('exceptions')) v.exceptions = this.exceptions(map, doc, partial);
     for (const p of map.items) {
       const k = isScalar(p.key) ? String(p.key.value) : '';
-      if (k.startsWith('x-vigil-')) v.extensions[k] = (p.value as { toJSON?: () => unknown } | null)?.toJSON?.() ?? null;
+      if (!k.startsWith('x-vigil-')) continue;
+      try {
+        // Bounded: a hostile file could make an alias expand to an enormous value.
+        v.extensions[k] = isNode(p.value) ? p.value.toJS(doc, { maxAliasCount: 100 }) : null;
+      } catch (err) {
+        throw new ItemError(`value of '${k}': ${(err as Error).message}`, this.pos(p.value ?? p.key));
+      }
     }
   }
 
