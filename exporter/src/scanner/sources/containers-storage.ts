@@ -10,6 +10,7 @@ import { SourceError } from './errors.js';
 import type { ImageHandle, Platform } from './image-handle.js';
 import { tarArchiveFiles } from './tar-archive.js';
 import { openLayoutImage } from './oci-layout.js';
+import { isContainersStorageName } from './reference.js';
 
 export interface ContainersStorageOptions {
   tempDir?: string;
@@ -29,11 +30,17 @@ function run(cmd: string, args: string[], timeoutMs: number): Promise<void> {
 }
 
 export async function openContainersStorage(name: string, reference: string, options: ContainersStorageOptions = {}): Promise<ImageHandle> {
+  // The name comes from users, configuration and the runtime's own listings; it must never become an option of
+  // podman (a name like "--output=/etc/x" would). Checked here as well as in parseReference, and `--` ends podman's
+  // options in any case.
+  if (!isContainersStorageName(name)) {
+    throw new SourceError('bad-reference', `containers-storage: ${JSON.stringify(name.slice(0, 100))} is not an image name or id`);
+  }
   const dir = await mkdtemp(join(options.tempDir ?? tmpdir(), 'vigil-cs-'));
   const cleanup = (): Promise<void> => rm(dir, { recursive: true, force: true });
   try {
     const archive = join(dir, 'image.tar');
-    await run(options.podman ?? 'podman', ['image', 'save', '--format', 'oci-archive', '-o', archive, name], options.timeoutMs ?? 10 * 60_000);
+    await run(options.podman ?? 'podman', ['image', 'save', '--format', 'oci-archive', '-o', archive, '--', name], options.timeoutMs ?? 10 * 60_000);
     const files = await tarArchiveFiles(archive);
     const handle = await openLayoutImage(files, undefined, reference, options.platform ? { platform: options.platform } : {});
     return { ...handle, close: cleanup };

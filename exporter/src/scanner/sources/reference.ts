@@ -17,6 +17,16 @@ const DIGEST = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 // Distribution's repository name grammar: lowercase components separated by '/', with . _ __ - as separators inside.
 const COMPONENT = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
 
+// An image name, tag, digest or id as podman takes it: it starts with a letter or digit (never '-', so it can never
+// be read as an option) and holds only the characters references use; an IPv6 registry host may come first.
+const CONTAINERS_STORAGE_NAME = /^(?:\[[0-9a-fA-F:]+\](?::\d{1,5})?\/)?[A-Za-z0-9][A-Za-z0-9._\-/:@+]*$/;
+const MAX_CONTAINERS_STORAGE_NAME = 1024;
+
+/** Whether `name` is safe to hand to podman as an image name or id (see CONTAINERS_STORAGE_NAME). */
+export function isContainersStorageName(name: string): boolean {
+  return name.length <= MAX_CONTAINERS_STORAGE_NAME && CONTAINERS_STORAGE_NAME.test(name);
+}
+
 export function isDigest(s: string): boolean {
   return DIGEST.test(s);
 }
@@ -49,7 +59,10 @@ export function parseReference(input: string): ImageReference {
   }
   if (ref.startsWith('containers-storage:')) {
     const name = ref.slice('containers-storage:'.length);
-    if (name === '' || /[\s]/.test(name)) throw new SourceError('bad-reference', 'containers-storage: needs an image name or id');
+    if (name === '') throw new SourceError('bad-reference', 'containers-storage: needs an image name or id');
+    if (!isContainersStorageName(name)) {
+      throw new SourceError('bad-reference', `containers-storage: ${JSON.stringify(name.slice(0, 100))} is not an image name or id (letters, digits and . _ - / : @ +, starting with a letter or digit)`);
+    }
     return { transport: 'containers-storage', name, normalized: ref };
   }
   return parseRegistryReference(ref.startsWith('docker://') ? ref.slice('docker://'.length) : ref);

@@ -3,13 +3,14 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { openImage } from '../../../src/scanner/sources/open-image.js';
 import { parseReference } from '../../../src/scanner/sources/reference.js';
 import { SourceError } from '../../../src/scanner/sources/errors.js';
+import { openContainersStorage } from '../../../src/scanner/sources/containers-storage.js';
 import { scanImageFilesystem } from '../../../src/scanner/catalog/scan-filesystem.js';
 import { buildTar, gzip } from '../fixtures/tar-builder.js';
 import { buildImage, buildIndex, writeOciLayout, type BuiltImage } from '../fixtures/oci-builder.js';
@@ -136,6 +137,30 @@ describe('local image sources', () => {
     } finally {
       spawnSync('podman', ['rmi', '-f', name], { stdio: 'ignore' });
     }
+  });
+
+  test('containers-storage: a name cannot become a podman option ("-" first is refused, "--" ends the options)', async () => {
+    const hostile = ['--output=/etc/vigil-pwned', '-o/etc/x', '-', '--help', 'a b', 'x\u0000y', 'x\ny', '$(id)', 'x;id', `${'a'.repeat(1100)}`];
+    for (const name of hostile) {
+      assert.throws(() => parseReference(`containers-storage:${name}`), (err: unknown) => err instanceof SourceError && err.code === 'bad-reference', JSON.stringify(name));
+    }
+    for (const name of ['localhost/demo:1', 'docker.io/library/alpine:3.19', `sha256:${'a'.repeat(64)}`, 'a'.repeat(64), `x/y@sha256:${'b'.repeat(64)}`, '[::1]:5000/app:1']) {
+      assert.equal(parseReference(`containers-storage:${name}`).transport, 'containers-storage', name);
+    }
+    // openContainersStorage checks again at the call to podman; an argv recorder stands in for podman here, to see
+    // exactly what would have been run (the real podman runs in the test above, with the same arguments).
+    const log = join(work, 'podman-argv.log');
+    const recorder = join(work, 'podman-argv-recorder');
+    await writeFile(recorder, `#!/bin/sh\nprintf '%s\\n' "$@" > '${log}'\necho 'Error: localhost/demo:1: image not known' >&2\nexit 125\n`);
+    await chmod(recorder, 0o755);
+    for (const name of ['--output=/etc/vigil-pwned', '-o/etc/x']) {
+      await assert.rejects(openContainersStorage(name, `containers-storage:${name}`, { podman: recorder, tempDir: work }), (err: unknown) => err instanceof SourceError && err.code === 'bad-reference');
+      await assert.rejects(stat(log), 'podman was never run with it');
+    }
+    await assert.rejects(openContainersStorage('localhost/demo:1', 'containers-storage:localhost/demo:1', { podman: recorder, tempDir: work }), (err: unknown) => err instanceof SourceError && err.code === 'not-found');
+    const argv = (await readFile(log, 'utf8')).trimEnd().split('\n');
+    assert.deepEqual(argv.slice(0, 4), ['image', 'save', '--format', 'oci-archive']);
+    assert.deepEqual(argv.slice(-2), ['--', 'localhost/demo:1'], 'the name comes after "--"');
   });
 
   test('hostile archives: escaping layer paths, compressed archives, missing blobs, oversized and broken index.json', async () => {
