@@ -8,6 +8,8 @@
 #   vigil      bpf/build/vigil-loader with its default configuration (every event type, every open),
 #              its stdout drained to /dev/null, its stdin held open
 #   bpftrace   bpftrace -e 'tracepoint:raw_syscalls:sys_enter { @[cgroup] = count(); }'
+#   node       the whole `vigil node` with its default ruleset active (its kernel filters come from the rules),
+#              stdout and journal off — the "default rules" figure, compared with the bare loader (vigil)
 # each config runs bpf/build/syscall-loop: N getppid() calls and N openat()+close() pairs, printing ns per
 # call. A round's sample is the fastest of K back-to-back runs in the same window (other work on a shared
 # machine only ever adds time); the report is the median of the samples over rounds and the added cost
@@ -46,9 +48,11 @@ loop=$repo/bpf/build/syscall-loop
 tmp=$(mktemp -d /tmp/vigil-bench.XXXXXX)
 ctl_fd=
 bt_pid=
+node_pid=
 cleanup() {
 	[ -n "$ctl_fd" ] && exec 3>&- || true
 	[ -n "$bt_pid" ] && kill -INT "$bt_pid" 2>/dev/null || true
+	[ -n "$node_pid" ] && kill -TERM "$node_pid" 2>/dev/null || true
 	wait 2>/dev/null || true
 	rm -rf "$tmp"
 }
@@ -85,6 +89,18 @@ start_bpftrace() {
 	wait_for "$tmp/bt.out" 'grep -q "Attaching" "$tmp/bt.out"' bpftrace
 	sleep 0.2 # "Attaching" is printed just before the probe is live
 }
+start_node() {
+	node "$repo/exporter/dist/cli.js" node --listen 127.0.0.1:9719 --no-stdout --no-journal \
+		>"$tmp/node.out" 2>"$tmp/node.err" &
+	node_pid=$!
+	wait_for "$tmp/node.err" 'curl -sf http://127.0.0.1:9719/readyz >/dev/null' "vigil node"
+	sleep 1 # the rules' filter commands follow the loader's HELLO
+}
+stop_node() {
+	kill -TERM "$node_pid"
+	wait "$node_pid" || true
+	node_pid=
+}
 stop_bpftrace() {
 	kill -INT "$bt_pid"
 	wait "$bt_pid" || true
@@ -93,6 +109,7 @@ stop_bpftrace() {
 
 configs=(detached vigil)
 [ "$use_bpftrace" = 1 ] && configs+=(bpftrace)
+[ -f "$repo/exporter/dist/cli.js" ] && command -v curl >/dev/null && configs+=(node)
 declare -A getppid_ns openat_ns
 
 fastest() { # mode n: the fastest of $reps runs
@@ -116,6 +133,7 @@ for ((r = 0; r < rounds; r++)); do
 		detached) measure detached ;;
 		vigil) start_vigil; measure vigil; stop_vigil ;;
 		bpftrace) start_bpftrace; measure bpftrace; stop_bpftrace ;;
+		node) start_node; measure node; stop_node ;;
 		esac
 	done
 	printf 'round %d/%d done\n' $((r + 1)) "$rounds" >&2
@@ -127,6 +145,7 @@ echo "Syscall overhead: $rounds interleaved rounds (order rotated per round), me
 echo "  getppid x $n_getppid, openat+close of /etc/hostname x $n_openat; $(nproc) CPUs, kernel $(uname -r)"
 echo "  vigil = vigil-loader default config (all event types, every open emitted), stdout drained to /dev/null"
 [ "$use_bpftrace" = 1 ] && echo "  bpftrace = tracepoint:raw_syscalls:sys_enter { @[cgroup] = count(); }"
+[[ " ${configs[*]} " == *" node "* ]] && echo "  node = vigil node with the default ruleset (kernel filters from the rules), no stdout/journal"
 printf '%-10s %12s %14s   %s\n' config getppid openat+close "samples (getppid | openat)"
 declare -A med_g med_o
 for c in "${configs[@]}"; do
@@ -140,3 +159,7 @@ for c in "${configs[@]}"; do
 	awk -v c="$c" -v g="${med_g[$c]}" -v g0="${med_g[detached]}" -v o="${med_o[$c]}" -v o0="${med_o[detached]}" \
 		'BEGIN { printf "%-10s %+12.1f %+14.1f\n", c, g - g0, o - o0 }'
 done
+if [[ " ${configs[*]} " == *" node "* ]]; then
+	awk -v g="${med_g[node]}" -v v="${med_g[vigil]}" -v g0="${med_g[detached]}" \
+		'BEGIN { a = v - g0; b = g - g0; printf "default rules vs bare sensor, getppid: %+.1f ns vs %+.1f ns added (%+.0f%%; target <= +20%%)\n", b, a, (a > 0 ? (b - a) / a * 100 : 0) }'
+fi
