@@ -229,6 +229,8 @@ describe('vigil scan and vigil db (subprocess, real registry)', { skip: skip ?? 
     const j = await scanJson(ref, ['-q']);
     assert.equal(j.code, 3);
     assert.equal(j.report.image.os, null);
+    assert.equal(j.report.complete, false);
+    assert.match(j.report.incomplete_reasons[0] ?? '', /^the OS could not be identified/);
     assert.equal(j.report.policies.find((p) => p.id === 'os-identified')?.violated, true);
     assert.match(j.stderr, /WARNING: incomplete scan, not a clean result:\n {2}- the OS could not be identified/);
     assert.equal((await runVigil(['scan', ref, '--db', db, '-q', '--allow-incomplete'])).code, 0);

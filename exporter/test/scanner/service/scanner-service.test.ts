@@ -175,6 +175,13 @@ describe('vigil scanner (subprocess, real registry, stand-in kube-apiserver)', {
     assert.equal(sample(m, 'vigil_image_scans_total', { result: 'success' }), 1);
     assert.equal(sample(m, 'vigil_image_scans_total', { result: 'incomplete' }), 1);
     assert.equal(sample(m, 'vigil_image_scan_duration_seconds_count', { mode: 'pull' }), 2);
+    // the two images share their app layer blob: the per-layer cache is in use (whether the second scan hit it
+    // depends on the order the two concurrent scans ran in; test/scanner/service/layer-cache.test.ts pins that)
+    const hits = sample(m, 'vigil_scanner_cache_lookups_total', { cache: 'layers', result: 'hit' }) ?? -1;
+    const misses = sample(m, 'vigil_scanner_cache_lookups_total', { cache: 'layers', result: 'miss' }) ?? -1;
+    assert.equal(hits + misses, 3, `layer lookups: ${hits} hits, ${misses} misses`);
+    assert.ok((sample(m, 'vigil_scanner_cache_entries', { cache: 'layers' }) ?? 0) >= 2);
+    assert.equal(sample(m, 'vigil_scanner_cache_evictions_total', { cache: 'layers' }), 0);
   });
 
   test('API: token required, the JSON report of one image, the database', async () => {
@@ -184,6 +191,13 @@ describe('vigil scanner (subprocess, real registry, stand-in kube-apiserver)', {
     assert.equal(r.status, 200);
     const report = jsonReportSchema.parse(await r.json());
     assert.equal(report.image.digest, app.manifest.digest);
+    assert.equal(report.complete, true);
+    assert.equal(r.headers.get('x-vigil-scan-complete'), 'true');
+    const initReport = await api(`/api/v1/images/${noOs.manifest.digest}`);
+    assert.equal(initReport.headers.get('x-vigil-scan-complete'), 'false');
+    const incomplete = jsonReportSchema.parse(await initReport.json());
+    assert.equal(incomplete.complete, false);
+    assert.match(incomplete.incomplete_reasons[0] ?? '', /OS could not be identified/);
     assert.equal(report.findings.length, 10);
     assert.deepEqual(report.findings.find((f) => f.id === 'DEBIAN-CVE-2099-1001' && f.package === 'libssl3')?.aliases, ['DSA-9001-1', 'DSA-9002-1']);
     assert.equal(report.remediation[0]?.fixedVersion, '3.0.14-1~deb12u1');
