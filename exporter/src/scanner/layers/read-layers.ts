@@ -353,7 +353,9 @@ function joinPath(dir: string, name: string): string {
 }
 
 async function readEntry(entry: AsyncIterable<Buffer>, size: number, label: string, path: string): Promise<Buffer> {
-  const out = Buffer.allocUnsafe(size);
+  // Never from Node's shared 8 KiB pool: a kept file may live long in the layer cache, and a pooled slice would keep
+  // its whole slab alive with it.
+  const out = Buffer.allocUnsafeSlow(size);
   let at = 0;
   for await (const chunk of entry) {
     if (at + chunk.length > size) throw new LayerError('layer-corrupt', label, `tar entry ${path} is longer than its header says`);
