@@ -66,10 +66,6 @@ function onTypes(types: readonly EventType[], outside: Availability = 'absent'):
   const set = new Set<EventType>(types);
   return (b) => (set.has(BUCKET_EVENT_TYPE[b]) ? 'yes' : outside);
 }
-function onBuckets(buckets: readonly Bucket[], outside: Availability = 'absent'): AvailFn {
-  const set = new Set<Bucket>(buckets);
-  return (b) => (set.has(b) ? 'yes' : outside);
-}
 
 const DEFS = new Map<string, FieldDef>();
 
