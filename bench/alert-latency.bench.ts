@@ -24,7 +24,7 @@ const receiver = createServer((req, res) => {
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
     const arrived = Date.now();
-    let body = Buffer.concat(chunks);
+    let body: Buffer = Buffer.concat(chunks);
     if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
     const push = JSON.parse(body.toString('utf8')) as { streams: { stream: Record<string, string>; values: [string, string][] }[] };
     for (const s of push.streams) {
