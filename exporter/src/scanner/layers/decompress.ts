@@ -39,15 +39,126 @@ export function zstdFrameWindowSize(head: Uint8Array): number | undefined {
   return fcsBytes === 2 ? size + 256 : size;
 }
 
-/** Streams zstd through fzstd's streaming decoder, with the frame window checked first. */
+/**
+ * Walks zstd frame and block headers as the bytes stream by, without decompressing, so that EVERY frame's window
+ * is checked before fzstd sees it: fzstd allocates whatever each frame declares, and a tiny valid first frame
+ * followed by one declaring a 2 GiB window would otherwise get through (zstd:chunked layers are multi-frame).
+ */
+export class ZstdFrameScanner {
+  private state: 'magic' | 'header' | 'block' | 'skip' | 'checksum' = 'magic';
+  private buf: number[] = [];
+  private need = 4;
+  private toSkip = 0;
+  private checksum = false;
+  frames = 0;
+
+  constructor(private readonly maxWindow: number) {}
+
+  /** Throws a message when the data asks for too much or is not zstd; otherwise returns. */
+  scan(chunk: Uint8Array): void {
+    let i = 0;
+    while (i < chunk.length) {
+      if (this.toSkip > 0) {
+        const n = Math.min(this.toSkip, chunk.length - i);
+        this.toSkip -= n;
+        i += n;
+        if (this.toSkip === 0) this.afterSkip();
+        continue;
+      }
+      this.buf.push(chunk[i++]!);
+      if (this.buf.length < this.need) continue;
+      this.step();
+    }
+  }
+
+  private afterSkip(): void {
+    if (this.state === 'skip') this.expect('magic', 4);
+    else if (this.state === 'block') this.expect('block', 3);
+  }
+
+  private expect(state: ZstdFrameScanner['state'], need: number): void {
+    this.state = state;
+    this.need = need;
+    this.buf = [];
+  }
+
+  private step(): void {
+    const b = this.buf;
+    switch (this.state) {
+      case 'magic': {
+        const magic = (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
+        if (magic === 0xfd2fb528) {
+          this.frames++;
+          this.expect('header', 1);
+        } else if ((magic & 0xfffffff0) === 0x184d2a50) {
+          this.expect('skip', 4);
+        } else throw new Error('not a zstd frame');
+        return;
+      }
+      case 'skip': {
+        const size = (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
+        this.buf = [];
+        this.toSkip = size;
+        if (size === 0) this.expect('magic', 4);
+        return;
+      }
+      case 'header': {
+        const fhd = b[0]!;
+        const single = (fhd & 0x20) !== 0;
+        const fcsFlag = fhd >> 6;
+        const fcsBytes = fcsFlag === 0 ? (single ? 1 : 0) : [0, 2, 4, 8][fcsFlag]!;
+        const length = 1 + (single ? 0 : 1) + [0, 1, 2, 4][fhd & 3]! + fcsBytes;
+        if (b.length < length) {
+          this.need = length;
+          return;
+        }
+        this.checksum = (fhd & 0x04) !== 0;
+        const head = Uint8Array.from([0x28, 0xb5, 0x2f, 0xfd, ...b]);
+        const window = single && fcsBytes === 0 ? 0 : zstdFrameWindowSize(head);
+        if (window === undefined || window > this.maxWindow) {
+          throw new WindowError(`zstd frame ${this.frames} asks for a ${window ?? 'unknown'}-byte window (limit ${this.maxWindow})`);
+        }
+        this.expect('block', 3);
+        return;
+      }
+      case 'block': {
+        const h = b[0]! | (b[1]! << 8) | (b[2]! << 16);
+        const last = (h & 1) === 1;
+        const type = (h >> 1) & 3;
+        if (type === 3) throw new Error('reserved zstd block type');
+        const size = type === 1 ? 1 : h >> 3;
+        this.buf = [];
+        if (last) {
+          this.state = this.checksum ? 'checksum' : 'magic';
+          this.need = 4;
+          // The block's content comes first; skip it, then read the checksum or the next magic.
+          this.toSkip = size;
+          if (size === 0) this.expect(this.state, 4);
+          return;
+        }
+        this.toSkip = size;
+        if (size === 0) this.expect('block', 3);
+        return;
+      }
+      case 'checksum':
+        this.expect('magic', 4);
+        return;
+    }
+  }
+}
+
+class WindowError extends Error {}
+
+/** Streams zstd through fzstd's streaming decoder, with every frame's window checked first. */
 class ZstdDecompressStream extends Transform {
   private readonly decoder: Decompress;
-  private head: Buffer | undefined = Buffer.alloc(0);
+  private readonly scanner: ZstdFrameScanner;
   constructor(
     private readonly layer: string,
     private readonly maxWindow: number,
   ) {
     super();
+    this.scanner = new ZstdFrameScanner(maxWindow);
     this.decoder = new Decompress((chunk) => {
       // fzstd reuses nothing after handing a chunk over, so it can be wrapped without a copy.
       if (chunk.length > 0) this.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
@@ -55,16 +166,12 @@ class ZstdDecompressStream extends Transform {
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     try {
-      if (this.head !== undefined) {
-        this.head = Buffer.concat([this.head, chunk]);
-        const window = zstdFrameWindowSize(this.head);
-        if (window === undefined && this.head.length < 18) return done();
-        if (window !== undefined && window > this.maxWindow) {
-          return done(new LayerError('zstd-window-too-large', this.layer, `zstd frame asks for a ${window}-byte window (limit ${this.maxWindow})`));
-        }
-        chunk = this.head;
-        this.head = undefined;
-      }
+      this.scanner.scan(chunk);
+    } catch (err) {
+      if (err instanceof WindowError) return done(new LayerError('zstd-window-too-large', this.layer, err.message));
+      return done(new LayerError('layer-corrupt', this.layer, `zstd data is corrupt: ${(err as Error).message}`, { cause: err }));
+    }
+    try {
       this.decoder.push(chunk);
       done();
     } catch (err) {
@@ -73,7 +180,6 @@ class ZstdDecompressStream extends Transform {
   }
   override _flush(done: TransformCallback): void {
     try {
-      if (this.head !== undefined && this.head.length > 0) this.decoder.push(this.head);
       this.decoder.push(new Uint8Array(0), true);
       done();
     } catch (err) {

@@ -171,6 +171,13 @@ describe('hostile layers', () => {
     // A frame header claiming a 2 GiB window (Window_Descriptor exponent 21).
     const evil = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 21 << 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
     await assert.rejects(readLayers([memoryLayer(evil, 'evil-zstd')], []), (err: unknown) => err instanceof LayerError && err.code === 'zstd-window-too-large');
+    // The same giant window in a SECOND frame, behind a valid small one (zstd streams may have many frames).
+    const twoFrames = Buffer.concat([zstd(tarball), evil]);
+    await assert.rejects(readLayers([memoryLayer(twoFrames, 'evil-2nd-frame')], []), (err: unknown) => err instanceof LayerError && err.code === 'zstd-window-too-large');
+    // A stream of several honest frames still reads: the scanner walks their blocks without disturbing the decoder.
+    const half = tarball.length >> 1;
+    const honest = await readLayers([memoryLayer(Buffer.concat([zstd(tarball.subarray(0, half)), zstd(tarball.subarray(half))]), 'two-frames')], [keepAll]);
+    assert.equal(honest.fs.readFile('etc/alpine-release')?.toString(), '3.19.1\n');
     const z = zstd(await buildTar([{ name: 'big', content: Buffer.from(Array.from({ length: 300_000 }, (_, i) => i % 251)) }]));
     await assert.rejects(readLayers([memoryLayer(z.subarray(0, z.length >> 1), 'cut-zstd')], []), (err: unknown) => err instanceof LayerError && err.code === 'layer-truncated' && /cut-zstd/.test(err.message));
     await assert.rejects(readLayers([memoryLayer(Buffer.concat([z.subarray(0, 100), Buffer.alloc(5000, 7)]), 'bad-zstd')], []), (err: unknown) => err instanceof LayerError && err.code === 'layer-corrupt');
