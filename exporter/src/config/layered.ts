@@ -29,20 +29,38 @@ function deepMerge(base: Plain, over: Plain): Plain {
   return out;
 }
 
+function unwrapEffects(schema: z.ZodType): z.ZodType {
+  let s: z.ZodType = schema;
+  while (s instanceof z.ZodPipe) s = s.def.in as z.ZodType;
+  return s;
+}
+
 function unwrap(schema: z.ZodType): z.ZodType {
   let s: z.ZodType = schema;
   while (s instanceof z.ZodDefault || s instanceof z.ZodPrefault || s instanceof z.ZodOptional) s = s.def.innerType as z.ZodType;
   return s;
 }
 
+export interface EnvKey {
+  path: string[];
+  /** A string or enum leaf takes the variable's text as it is: YAML would turn "0123" into a number. */
+  raw: boolean;
+}
+
 /** PREFIX_SENSOR_OPEN_MODE -> ['sensor', 'openMode'], for every leaf of an object schema. */
-export function envKeysOf(schema: z.ZodObject, prefix: string): Map<string, string[]> {
-  const keys = new Map<string, string[]>();
+export function envKeysOf(schema: z.ZodObject, prefix: string): Map<string, EnvKey> {
+  const keys = new Map<string, EnvKey>();
   const walk = (shape: Record<string, z.ZodType>, path: string[]): void => {
     for (const [key, s] of Object.entries(shape)) {
       const inner = unwrap(s);
       if (inner instanceof z.ZodObject) walk(inner.shape as Record<string, z.ZodType>, [...path, key]);
-      else keys.set(`${prefix}_${[...path, key].map((p) => p.replace(/[A-Z]/g, (c) => `_${c}`)).join('_').toUpperCase()}`, [...path, key]);
+      else {
+        const leaf = unwrapEffects(inner);
+        keys.set(`${prefix}_${[...path, key].map((p) => p.replace(/[A-Z]/g, (c) => `_${c}`)).join('_').toUpperCase()}`, {
+          path: [...path, key],
+          raw: leaf instanceof z.ZodString || leaf instanceof z.ZodEnum,
+        });
+      }
     }
   };
   walk(schema.shape as Record<string, z.ZodType>, []);
@@ -68,7 +86,7 @@ export interface LayeredSources {
 /** Merges the layers and validates them; throws `makeError(message)` with every problem, one per line. */
 export function loadLayered<S extends z.ZodObject>(
   schema: S,
-  envKeys: ReadonlyMap<string, string[]>,
+  envKeys: ReadonlyMap<string, EnvKey>,
   sources: LayeredSources,
   makeError: (message: string) => Error,
 ): z.infer<S> {
@@ -93,11 +111,11 @@ export function loadLayered<S extends z.ZodObject>(
     }
   }
   const origin = new Map<string, string>();
-  for (const [name, path] of envKeys) {
+  for (const [name, { path, raw }] of envKeys) {
     const value = sources.env?.[name];
     if (value === undefined) continue;
     const over: Plain = {};
-    setPath(over, path, parseScalar(value));
+    setPath(over, path, raw ? value : parseScalar(value));
     merged = deepMerge(merged, over);
     origin.set(path.join('.'), `environment variable ${name}`);
   }

@@ -38,7 +38,13 @@ export const NodeConfigSchema = z
     sensor: z
       .object({
         loaderPath: z.string().default(''),
-        ringbufBytes: z.number().int().min(65536).max(256 * 1024 * 1024).default(4 * 1024 * 1024),
+        ringbufBytes: z
+          .number()
+          .int()
+          .min(65536)
+          .max(256 * 1024 * 1024)
+          .refine((n) => (n & (n - 1)) === 0, 'the kernel ring buffer size must be a power of two (e.g. 4194304)')
+          .default(4 * 1024 * 1024),
         intervalMs: z.number().int().min(100).max(60_000).default(1000),
         events: z.array(z.enum(EVENT_TYPES)).default([...EVENT_TYPES]),
         /** all: every open; prefixes: only below openPrefixes (plus writes/failures as set); none: counted only */
@@ -147,6 +153,8 @@ export function loadNodeConfig(opts: LoadOptions = {}): NodeConfig {
     } catch (err) {
       throw new ConfigError(`http.tokenFile ${cfg.http.tokenFile}: cannot read: ${(err as Error).message}`);
     }
+    // An empty file must not quietly mean "no authentication".
+    if (cfg.http.token === '') throw new ConfigError(`http.tokenFile ${cfg.http.tokenFile}: the file is empty; put the bearer token in it`);
   }
   return cfg;
 }

@@ -103,7 +103,7 @@ export async function runNode(cfg: NodeConfig, onFatal: (msg: string) => void): 
   const stdout = cfg.stdout.events ? new NdjsonSink(process.stdout) : undefined;
   const subscribers = new Set<(ev: VigilEvent) => void>();
   const alertSubscribers = new Set<(a: Alert) => void>();
-  const drops = { subscriber: 0 };
+  const drops = { subscriber: 0, internal: 0 };
   const recentAlerts = new RecentRing<Alert>(cfg.alerts.recent);
   const alertJournal = cfg.journal.enabled
     ? new Journal({ dir: `${cfg.journal.dir}/alerts`, segmentBytes: cfg.journal.segmentBytes, maxBytes: cfg.journal.maxBytes, maxAgeMs: cfg.journal.maxAgeHours * 3_600_000 })
@@ -203,8 +203,14 @@ export async function runNode(cfg: NodeConfig, onFatal: (msg: string) => void): 
       }),
   });
   sensor.on('event', (ev) => {
-    containers.observe(ev);
-    enricher.push(ev);
+    // One bad event (or a bug in a sink) must not take the sensor down: count it and go on.
+    try {
+      containers.observe(ev);
+      enricher.push(ev);
+    } catch (err) {
+      drops.internal++;
+      if (drops.internal === 1 || drops.internal % 10_000 === 0) log.error({ err: (err as Error).message, count: drops.internal }, 'event pipeline failed on an event');
+    }
   });
   sensor.on('counters', (entries) => {
     const now = Date.now();
@@ -229,6 +235,7 @@ export async function runNode(cfg: NodeConfig, onFatal: (msg: string) => void): 
       stdout: stdout?.dropped ?? 0,
       journal: journal?.stats.dropped ?? 0,
       subscriber: drops.subscriber,
+      internal: drops.internal,
     }),
     journal: () => journal?.stats,
     containers: () => containers.countsByRuntime(),
@@ -253,7 +260,8 @@ export async function runNode(cfg: NodeConfig, onFatal: (msg: string) => void): 
   recorderTimer?.unref();
 
   // Cgroup files are read on a timer, not per event: their values change slowly and reading is I/O.
-  const statsTimer = setInterval(async () => {
+  const statsTimer = setInterval(() => void sampleCgroups().catch((err: Error) => log.error({ err: err.message }, 'cgroup sampling failed')), cfg.containers.cgroupStatsIntervalMs);
+  async function sampleCgroups(): Promise<void> {
     const now = Date.now();
     for (const c of containers.known()) {
       const sample = await containers.readResources(c);
@@ -263,7 +271,7 @@ export async function runNode(cfg: NodeConfig, onFatal: (msg: string) => void): 
     for (const gone of containers.takeGone()) containerMetrics.forgetSource(`ct:${gone}`);
     containerMetrics.expire(now - cfg.containers.goneRetentionMs);
     journal?.enforceRetention();
-  }, cfg.containers.cgroupStatsIntervalMs);
+  }
 
   const app = createNodeApp(
     {
@@ -309,8 +317,10 @@ export async function runNode(cfg: NodeConfig, onFatal: (msg: string) => void): 
       enricher.flush();
       security?.flush();
       containers.stop();
-      await new Promise<void>((r) => server.close(() => r()));
+      // Stream clients never hang up on their own: close their connections, or close() would wait forever.
+      const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();
+      await closed;
       await journal?.close();
       await alertJournal?.close();
       await recorder?.close();

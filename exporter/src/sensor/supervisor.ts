@@ -10,6 +10,8 @@ import type { CgroupCounters, EventType, LoaderHello, LoaderLog, TypeStats, Vigi
 
 /** The loader exits with this code when a prerequisite (BTF, bpf(), privileges) is missing: no restart helps. */
 export const LOADER_EXIT_PREREQUISITE = 3;
+/** Bad command-line arguments: restarting with the same ones cannot help either. */
+export const LOADER_EXIT_USAGE = 2;
 
 export interface SupervisorOptions {
   loaderPath: string;
@@ -127,7 +129,7 @@ export class SensorSupervisor extends EventEmitter<SensorEvents> {
           this.emit('exit', { code, signal, restartInMs: undefined });
           return;
         }
-        if (code === LOADER_EXIT_PREREQUISITE) {
+        if (code === LOADER_EXIT_PREREQUISITE || code === LOADER_EXIT_USAGE) {
           this.emit('exit', { code, signal, restartInMs: undefined });
           this.emit('fatal', this.stats.lastStderr || 'vigil-loader: a prerequisite is missing');
           return;
@@ -205,8 +207,27 @@ export class SensorSupervisor extends EventEmitter<SensorEvents> {
     if (/[\n\r]/.test(line) || line.length > 4000) return Promise.reject(new Error('invalid control line'));
     const child = this.child;
     if (!child || !child.stdin || child.stdin.destroyed) return Promise.reject(new Error('loader not running'));
+    if (this.commands.length >= 1024) return Promise.reject(new Error('too many loader commands waiting for a reply'));
     return new Promise((resolve, reject) => {
-      this.commands.push({ line, resolve, reject });
+      // A loader that stops answering without dying must not pile up commands forever.
+      const timer = setTimeout(() => {
+        const i = this.commands.indexOf(entry);
+        if (i >= 0) this.commands.splice(i, 1);
+        reject(new Error(`the loader did not answer "${line}" within 10 s`));
+      }, 10_000);
+      timer.unref();
+      const entry: PendingCommand = {
+        line,
+        resolve: (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
+      this.commands.push(entry);
       child.stdin!.write(`${line}\n`);
     });
   }

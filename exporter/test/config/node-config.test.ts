@@ -57,3 +57,20 @@ test('the token file is read, and a missing one is an error', () => {
   assert.equal(loadNodeConfig({ flags: { 'http.tokenFile': tok } }).http.token, 's3cret');
   assert.throws(() => loadNodeConfig({ flags: { 'http.tokenFile': join(dir, 'nope') } }), /http\.tokenFile .*nope: cannot read/);
 });
+
+test('string settings take environment text as it is; numbers and lists are parsed', () => {
+  const cfg = loadNodeConfig({ env: { VIGIL_HTTP_TOKEN: '0123456789', VIGIL_NODE_NAME: 'true', VIGIL_SENSOR_OPEN_PREFIXES: '[/etc/, /opt/]', VIGIL_SENSOR_RINGBUF_BYTES: '1048576' } });
+  assert.equal(cfg.http.token, '0123456789');
+  assert.equal(cfg.node.name, 'true');
+  assert.deepEqual(cfg.sensor.openPrefixes, ['/etc/', '/opt/']);
+  assert.equal(cfg.sensor.ringbufBytes, 1048576);
+});
+
+test('an empty token file is an error, not "no authentication"', () => {
+  const empty = file('empty-token', '  \n');
+  assert.throws(() => loadNodeConfig({ flags: { 'http.tokenFile': empty } }), /the file is empty/);
+});
+
+test('the ring buffer size must be a power of two', () => {
+  assert.throws(() => loadNodeConfig({ flags: { 'sensor.ringbufBytes': 5_000_000 } }), /sensor\.ringbufBytes: the kernel ring buffer size must be a power of two/);
+});

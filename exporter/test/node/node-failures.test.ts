@@ -46,12 +46,17 @@ describe('vigil node under failure', { skip }, () => {
         return m ? Number(m[1]) : undefined;
       };
       await until('loader up', async () => ((await metric(/^vigil_sensor_loader_up (\d+)$/m)) === 1 ? true : undefined));
-      const first = await until('the loader process', () => loaderPids().find((p) => !before.has(p)));
+      // This node's own loader (other loaders may run beside it on a shared machine).
+      const loaderPid = async (): Promise<number | undefined> =>
+        ((await (await fetch(`${base}/api/v1/sensor`)).json()) as { loader?: { loader_pid?: number } }).loader?.loader_pid;
+      const first = await until('the loader process', loaderPid);
       process.kill(first, 'SIGKILL');
       await until('restart counted', async () => ((await metric(/^vigil_sensor_loader_restarts_total (\d+)$/m)) === 1 ? true : undefined));
       await until('loader up again', async () => ((await metric(/^vigil_sensor_loader_up (\d+)$/m)) === 1 ? true : undefined));
-      const second = loaderPids().find((p) => !before.has(p));
+      const second = await loaderPid();
       assert.ok(second !== undefined && second !== first, 'a new loader process runs');
+      assert.ok(loaderPids().includes(second));
+      assert.ok(!before.has(second));
       const execs = async () => (await metric(/^vigil_sensor_events_decoded_total\{type="exec"\} (\d+)$/m)) ?? 0;
       const n0 = await execs();
       execFileSync('/bin/true');
