@@ -36,7 +36,7 @@ const PYCACHE_FILE = '/usr/lib/python3/dist-packages/__pycache__/vigil.cpython-3
 const field = (a: Alert, f: string): unknown => a.output_fields[f];
 const isOpen = (ev: VigilEvent, path: string | RegExp, who?: string): boolean =>
   ev.type === 'open' && ev.open.res >= 0 && (typeof path === 'string' ? ev.open.path === path : path.test(ev.open.path)) && (who === undefined || ev.proc.name === who);
-/** argv[0] compared by its last component: the settle wrapper (containers.ts) runs programs by absolute path. */
+/** argv[0] compared by its last component: the gate wrapper (containers.ts) runs programs by absolute path. */
 const isExec = (ev: VigilEvent, argv: string[]): boolean => {
   const got = ev.type === 'exec' ? ev.proc.argv : undefined;
   const base = (a: readonly string[]): string => JSON.stringify([a[0]?.slice(a[0].lastIndexOf('/') + 1), ...a.slice(1)]);
