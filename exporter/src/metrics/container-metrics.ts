@@ -114,7 +114,7 @@ export class ContainerMetrics {
   addKernelCounters(source: string, labels: ContainerLabels, c: CgroupCounters, nowMs = Date.now()): void {
     this.touch(labels, nowMs);
     for (const [key, { counter, scale }] of this.kernelCounters) {
-      const d = this.deltas.delta(`${source}\u0000k:${key}`, c[key]);
+      const d = this.deltas.delta(`${source}\u0000k:${key}`, c[key], nowMs);
       if (d > 0) counter.inc(labels, d * scale);
       else counter.inc(labels, 0);
     }
@@ -125,7 +125,7 @@ export class ContainerMetrics {
     for (const [key, counter] of this.cgroupCounters) {
       const v = s[key];
       if (v === undefined) continue;
-      const d = this.deltas.delta(`${source}\u0000c:${key}`, v);
+      const d = this.deltas.delta(`${source}\u0000c:${key}`, v, nowMs);
       counter.inc(labels, d > 0 ? d : 0);
     }
     for (const [key, gauge] of this.cgroupGauges) {
@@ -140,8 +140,9 @@ export class ContainerMetrics {
     this.deltas.forget(`${source}\u0000`);
   }
 
-  /** Removes the series of label sets nobody reported for since `olderThanMs`. */
+  /** Removes the series of label sets nobody reported for since `olderThanMs`, and stale source baselines. */
   expire(olderThanMs: number): number {
+    this.deltas.expire(olderThanMs);
     let removed = 0;
     for (const [k, entry] of this.seen) {
       if (entry.lastMs >= olderThanMs) continue;

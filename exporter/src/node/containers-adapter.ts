@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { CgroupStats } from '../cgroups/stats.js';
 import { createNodeContainers, type NodeContainers as ContainerParts, type NodeContainersStats } from '../containers/node-containers.js';
 import type { Container } from '../containers/registry.js';
-import type { AncestorInfo, ContainerRef, K8sRef, VigilEvent } from '../events/types.js';
+import type { AncestorInfo, CgroupCounters, ContainerRef, K8sRef, VigilEvent } from '../events/types.js';
 import type { CgroupResourceSample, ContainerInfoLabels, ContainerLabels } from '../metrics/container-metrics.js';
 import { ProcessTable } from '../procs/process-table.js';
 import type { ContainerView } from './enrich.js';
@@ -222,8 +222,17 @@ export class NodeContainers {
     this.changeListeners.add(fn);
   }
 
-  describe(): unknown[] {
-    return this.registry.list().map((c) => ({
+  /** Rows for GET /api/v1/containers: metadata plus the latest kernel counters and cgroup resource sample. */
+  describe(live: { counters: ReadonlyMap<number, CgroupCounters>; resources: ReadonlyMap<string, CgroupResourceSample> }): unknown[] {
+    return this.registry.list().map((c) => {
+      const id = c.id === 'host' ? undefined : this.parts.resolver.idForPath(c.cgroupPath);
+      const counters = id === undefined ? undefined : live.counters.get(Number(id));
+      return { ...this.row(c), cgroup_id: id === undefined ? undefined : Number(id), counters, resources: live.resources.get(c.id) };
+    });
+  }
+
+  private row(c: Container): Record<string, unknown> {
+    return {
       id: c.id,
       runtime: c.runtime,
       state: c.state,
@@ -242,7 +251,7 @@ export class NodeContainers {
       started_at: c.startedAt,
       privileged: c.privileged,
       metric_labels: this.labelsOf(c),
-    }));
+    };
   }
 
   countsByRuntime(): Record<string, number> {

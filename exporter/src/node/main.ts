@@ -7,11 +7,11 @@ import { fileURLToPath } from 'node:url';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { NodeConfig } from '../config/node-config.js';
 import { ABI_VERSION } from '../events/layout.js';
-import type { TypeStats, VigilEvent } from '../events/types.js';
+import type { CgroupCounters, TypeStats, VigilEvent } from '../events/types.js';
 import { alertMatches, createNodeApp, eventMatches, listen } from '../http/node-server.js';
 import { Journal } from '../journal/journal.js';
 import { RecentRing } from '../journal/recent.js';
-import { ContainerMetrics } from '../metrics/container-metrics.js';
+import { ContainerMetrics, type CgroupResourceSample } from '../metrics/container-metrics.js';
 import { registerRecorderMetrics } from '../metrics/recorder-metrics.js';
 import { registerSelfMetrics } from '../metrics/self-metrics.js';
 import { AlertMetrics } from '../alerts/alert-metrics.js';
@@ -212,9 +212,13 @@ export async function runNode(cfg: NodeConfig, onFatal: (msg: string) => void): 
       if (drops.internal === 1 || drops.internal % 10_000 === 0) log.error({ err: (err as Error).message, count: drops.internal }, 'event pipeline failed on an event');
     }
   });
+  const lastCounters = new Map<number, CgroupCounters>();
+  const lastResources = new Map<string, CgroupResourceSample>();
   sensor.on('counters', (entries) => {
     const now = Date.now();
+    lastCounters.clear();
     for (const c of entries) {
+      lastCounters.set(c.cgroup_id, c);
       const labels = containers.labels(c.cgroup_id);
       if (labels) containerMetrics.addKernelCounters(`cg:${c.cgroup_id}`, labels, c, now);
     }
@@ -265,10 +269,14 @@ export async function runNode(cfg: NodeConfig, onFatal: (msg: string) => void): 
     const now = Date.now();
     for (const c of containers.known()) {
       const sample = await containers.readResources(c);
+      lastResources.set(c.id, sample);
       containerMetrics.addCgroupSample(`ct:${c.id}`, containers.containerLabels(c), sample, now);
       containerMetrics.setInfo(containers.infoLabels(c), now);
     }
-    for (const gone of containers.takeGone()) containerMetrics.forgetSource(`ct:${gone}`);
+    for (const gone of containers.takeGone()) {
+      containerMetrics.forgetSource(`ct:${gone}`);
+      lastResources.delete(gone);
+    }
     containerMetrics.expire(now - cfg.containers.goneRetentionMs);
     journal?.enforceRetention();
   }
@@ -277,7 +285,7 @@ export async function runNode(cfg: NodeConfig, onFatal: (msg: string) => void): 
     {
       metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
       ready: () => (sensor.stats.up ? { ready: true } : { ready: false, reason: 'sensor not loaded yet' }),
-      containers: () => containers.describe(),
+      containers: () => containers.describe({ counters: lastCounters, resources: lastResources }),
       events: (q) => recent.query((ev) => eventMatches(ev, q), q.limit),
       subscribe: (l) => {
         subscribers.add(l);

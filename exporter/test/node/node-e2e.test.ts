@@ -146,11 +146,16 @@ describe('vigil node with a real container', { skip }, () => {
   test('the API needs the token and lists the container; events filter by container', async () => {
     assert.equal((await fetch(`${base}/api/v1/containers`)).status, 401);
     const h = { authorization: `Bearer ${TOKEN}` };
-    const list = (await (await fetch(`${base}/api/v1/containers`, { headers: h })).json()) as { containers: { id: string; image?: string; labels: Record<string, string> }[] };
-    const row = list.containers.find((c) => c.id === containerId);
-    assert.ok(row, 'the container is listed');
+    type Row = { id: string; image?: string; labels: Record<string, string>; counters?: { syscalls: number; execs: number }; resources?: { memoryUsageBytes?: number } };
+    const row = await until('the container row with live counters', async () => {
+      const list = (await (await fetch(`${base}/api/v1/containers`, { headers: h })).json()) as { containers: Row[] };
+      const r = list.containers.find((c) => c.id === containerId);
+      return r?.counters && r.resources ? r : undefined;
+    });
     assert.equal(row.image, IMAGE);
     assert.equal(row.labels.team, 'e2e');
+    assert.ok(row.counters!.syscalls > 0 && row.counters!.execs >= 2, 'live kernel counters');
+    assert.ok((row.resources!.memoryUsageBytes ?? 0) > 0, 'live cgroup resources');
     const evs = (await (await fetch(`${base}/api/v1/events?container=${containerId.slice(0, 12)}&type=exec`, { headers: h })).json()) as { events: VigilEvent[] };
     assert.ok(evs.events.length >= 2);
     assert.ok(evs.events.every((e) => e.type === 'exec' && e.container?.id === containerId));
