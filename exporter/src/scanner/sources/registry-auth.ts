@@ -1,6 +1,7 @@
 // The Distribution auth flow: a request answered 401 carries a WWW-Authenticate challenge. "Basic" means send the
 // credentials; "Bearer realm=...,service=...,scope=..." means fetch a token from the realm (with the credentials, if
 // any, as Basic auth) and retry with it. Tokens are cached per realm, service and scope until shortly before expiry.
+import { readBounded } from './verify-stream.js';
 import { SourceError } from './errors.js';
 import type { RegistryCredential } from './credentials.js';
 
@@ -103,7 +104,8 @@ export async function fetchToken(req: TokenRequest, cache: TokenCache): Promise<
   }
   let res: Response;
   try {
-    res = await fetch(url, { method, headers, ...(body ? { body } : {}), redirect: 'follow', signal: AbortSignal.timeout(req.timeoutMs) });
+    // A POST carries the refresh token in its body: a redirect must never replay it to another place.
+    res = await fetch(url, { method, headers, ...(body ? { body } : {}), redirect: method === 'POST' ? 'error' : 'follow', signal: AbortSignal.timeout(req.timeoutMs) });
   } catch (err) {
     const timeout = (err as Error).name === 'TimeoutError';
     throw new SourceError(timeout ? 'timeout' : 'network', `token request to ${url.origin} failed: ${(err as Error).message}`, { cause: err });
@@ -112,8 +114,14 @@ export async function fetchToken(req: TokenRequest, cache: TokenCache): Promise<
     throw new SourceError('unauthorized', `token server ${url.origin} refused the ${req.credential ? 'credentials' : 'anonymous request'} for ${req.scope} (HTTP ${res.status})`);
   }
   if (!res.ok) throw new SourceError('registry-error', `token server ${url.origin} answered HTTP ${res.status}`);
-  const text = await res.text();
-  if (text.length > MAX_TOKEN_RESPONSE) throw new SourceError('registry-error', `token response from ${url.origin} is too large`);
+  // Read at most MAX_TOKEN_RESPONSE bytes: a hostile realm could otherwise stream gigabytes into memory.
+  let text: string;
+  try {
+    text = res.body ? (await readBounded(res.body as unknown as AsyncIterable<Uint8Array>, MAX_TOKEN_RESPONSE, `token response from ${url.origin}`)).toString('utf8') : '';
+  } catch (err) {
+    if (err instanceof SourceError) throw new SourceError('registry-error', `token response from ${url.origin} is too large or broken: ${err.message}`, { cause: err });
+    throw err;
+  }
   let json: { token?: unknown; access_token?: unknown; expires_in?: unknown };
   try {
     json = JSON.parse(text);
