@@ -60,7 +60,12 @@ export class Journal {
 
   /** Appends one record as a JSON line. Returns false when it was dropped. */
   append(record: unknown): boolean {
-    const line = `${JSON.stringify(record)}\n`;
+    return this.appendLine(JSON.stringify(record));
+  }
+
+  /** Appends an already serialized record (one JSON document, no newline): callers serialize once for every sink. */
+  appendLine(json: string): boolean {
+    const line = `${json}\n`;
     const stream = this.writable();
     if (!stream) {
       this.stats.dropped++;

@@ -138,8 +138,9 @@ export async function runNode(cfg: NodeConfig, onFatal: (msg: string) => void): 
   const deliverAlert = (a: Alert): void => {
     loki?.pushAlert(a);
     recentAlerts.push(a);
-    alertJournal?.append(a);
-    if (cfg.alerts.stdout) stdout?.write(a);
+    const line = JSON.stringify(a);
+    alertJournal?.appendLine(line);
+    if (cfg.alerts.stdout) stdout?.writeLine(line);
     for (const s of alertSubscribers) s(a);
   };
   const security = engine
@@ -170,8 +171,12 @@ export async function runNode(cfg: NodeConfig, onFatal: (msg: string) => void): 
   const deliver = (ev: VigilEvent): void => {
     ev.node = cfg.node.name;
     recent.push(ev);
-    journal?.append(ev);
-    stdout?.write(ev);
+    // Serialized once for every sink that writes lines (this runs for every event).
+    if (journal || stdout) {
+      const line = JSON.stringify(ev);
+      journal?.appendLine(line);
+      stdout?.writeLine(line);
+    }
     for (const s of subscribers) s(ev);
     recorder?.record(ev);
     security?.onEvent(ev);

@@ -15,11 +15,16 @@ export class NdjsonSink {
   }
 
   write(record: unknown): void {
+    this.writeLine(JSON.stringify(record));
+  }
+
+  /** An already serialized record (no newline). */
+  writeLine(json: string): void {
     if (this.out.writableLength > this.highWaterBytes || this.out.destroyed) {
       this.dropped++;
       return;
     }
-    this.out.write(`${JSON.stringify(record)}\n`);
+    this.out.write(`${json}\n`);
     this.written++;
   }
 }
