@@ -19,7 +19,8 @@ function walk(dir) {
 }
 
 const files = walk(join(root, 'test'))
-  .filter((f) => filters.length === 0 || filters.some((p) => f.startsWith(p)))
+  // A filter names a file or a folder: test/rules must not also pick test/rules-live.
+  .filter((f) => filters.length === 0 || filters.some((p) => f === p || f.startsWith(p.endsWith('/') ? p : `${p}/`)))
   .sort();
 if (files.length === 0) {
   console.error('run-tests: no test files match', filters.join(' '));
