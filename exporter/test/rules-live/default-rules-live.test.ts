@@ -141,7 +141,7 @@ describe('the default rules on the real kernel, with real podman containers', { 
       c.check(alert);
     });
 
-    test(`${c.rule}: the benign neighbour gets none`, { timeout: 300_000 }, async () => {
+    test(`${c.rule}: the benign neighbour gets none (of any rule)`, { timeout: 300_000 }, async () => {
       const r = await run(`${prefix}-${slug(c.rule)}-b`, c.benign);
       assert.equal(r.code, 0, `the benign command must work (exit 0):\n${r.output}`);
       if (c.benignEvent) {
@@ -150,8 +150,10 @@ describe('the default rules on the real kernel, with real podman containers', { 
       }
       await waitFor(node, r.id, `every process of ${r.name} seen to exit`, () => allExited(node.events(r.id)));
       await sleep(QUIET_AFTER_EXIT_MS);
-      const alerts = await node.alerts(r.id, c.rule);
-      assert.deepEqual(alerts.map((a) => a.output), [], `no "${c.rule}" alert for the benign neighbour`);
+      // Not this rule, and not any other either: a benign neighbour that trips a different rule is a false
+      // positive all the same.
+      const alerts = await node.alerts(r.id);
+      assert.deepEqual(alerts.map((a) => `${a.rule}: ${a.output}`), [], `no alert at all for the benign neighbour of "${c.rule}"`);
     });
   }
 

@@ -20,8 +20,8 @@ export interface LiveNode {
   base: string;
   /** Events of one container seen so far (oldest first). */
   events(containerId: string): readonly VigilEvent[];
-  /** Alerts of one rule for one container, from the API. */
-  alerts(containerId: string, rule: string): Promise<Alert[]>;
+  /** Alerts for one container ("host" for host processes), of one rule or of all, from the API. */
+  alerts(containerId: string, rule?: string): Promise<Alert[]>;
   metrics(): Promise<string>;
   /** Lines the node wrote on stderr (its log), last 200. */
   log(): string[];
@@ -78,7 +78,7 @@ export async function startLiveNode(): Promise<LiveNode> {
     base,
     events: (id) => byContainer.get(id) ?? [],
     async alerts(id, rule) {
-      const q = new URLSearchParams({ container: id, rule });
+      const q = new URLSearchParams({ container: id, ...(rule !== undefined ? { rule } : {}) });
       const r = await fetch(`${base}/api/v1/alerts?${q}`, { headers });
       if (r.status !== 200) throw new Error(`GET /api/v1/alerts: ${r.status} ${await r.text()}`);
       return ((await r.json()) as { alerts: Alert[] }).alerts;
