@@ -434,7 +434,9 @@ static void report_notice(struct loader *L, const struct vigil_kill_notice *n)
 		return;
 	}
 	struct armed *a = find(n->tgid);
-	uint64_t ms = a && n->ts_ns > a->armed_ns ? (n->ts_ns - a->armed_ns) / 1000000ull : 0;
+	if (a && n->ts_ns < a->armed_ns)
+		a = NULL; /* about an earlier arming of this tgid: the current one is still out there */
+	uint64_t ms = a ? (n->ts_ns - a->armed_ns) / 1000000ull : 0;
 	if (n->via == VIGIL_KILL_VIA_EXIT)
 		out_log(VIGIL_LOG_WARN, "kill %u %u: exited before delivery", n->tgid, n->signal);
 	else if (n->via == VIGIL_KILL_VIA_EXPIRED)
