@@ -475,6 +475,13 @@ void kill_poll(struct loader *L)
 {
 	if (!L->skel)
 		return;
+	/* the programs only queue notices while something is armed or guarded: skip the syscall otherwise,
+	 * after one last drain of what they queued before the tables emptied */
+	static bool was_active;
+	bool active = narmed > 0 || nexec > 0;
+	if (!active && !was_active)
+		return;
+	was_active = active;
 	struct vigil_kill_notice n;
 	int qfd = bpf_map__fd(L->skel->maps.vigil_kill_notices);
 	for (int i = 0; i < VIGIL_KILL_NOTICES && bpf_map_lookup_and_delete_elem(qfd, NULL, &n) == 0; i++)
