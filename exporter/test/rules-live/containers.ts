@@ -90,11 +90,14 @@ function exec(cmd: string, args: string[], timeoutMs: number): { done: Promise<{
   return { done, kill: () => child.kill('SIGKILL') };
 }
 
-/**
- * Runs the container; `attributed(id)` tells when the node files the container's events under its id, and
- * only then is the command let go.
- */
-export async function runToCompletion(image: string, name: string, spec: ContainerSpec, attributed: (id: string) => boolean, timeoutMs = 240_000): Promise<Finished> {
+export interface RunHooks {
+  /** Called once podman has named the container (before its command runs). */
+  created(id: string): void;
+  /** Whether the node files the container's events under its id yet; only then is the command let go. */
+  attributed(id: string): boolean;
+}
+
+export async function runToCompletion(image: string, name: string, spec: ContainerSpec, hooks: RunHooks, timeoutMs = 240_000): Promise<Finished> {
   return gate.run(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-rules-live-run-'));
     // Readable for a container running as a non-root user too (--user), or it would wait forever.
@@ -115,9 +118,10 @@ export async function runToCompletion(image: string, name: string, spec: Contain
           const text = existsSync(cidfile) ? readFileSync(cidfile, 'utf8').trim() : '';
           return /^[0-9a-f]{64}$/.test(text) ? text : undefined;
         }, ATTRIBUTION_WAIT_MS, 100);
+        hooks.created(id);
         await until(`the node to attribute events to ${name} (${id.slice(0, 12)})`, () => {
           if (exited) throw new Error(`${name} exited before it was let go (exit ${exited.code}): ${exited.output}`);
-          return attributed(id) ? true : undefined;
+          return hooks.attributed(id) ? true : undefined;
         }, ATTRIBUTION_WAIT_MS, 100);
       } catch (e) {
         run.kill();
