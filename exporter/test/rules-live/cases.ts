@@ -235,10 +235,13 @@ export function liveCases(env: CaseEnv): LiveCase[] {
     {
       rule: 'Contact K8S API Server From Container',
       priority: 'Notice',
-      trigger: { flags: ['--network', 'host'], args: nc(k8sApiIp, 443) },
+      // A program calling the in-cluster API address itself, with a non-blocking connect as client
+      // libraries do (the rule counts a connect still in progress).
+      trigger: { flags: ['--network', 'host'], args: ['vigil-attack', 'connect', k8sApiIp, '443'] },
       check: (a) => {
         assert.equal(field(a, 'fd.rport'), 443);
         assert.match(String(field(a, 'fd.name')), new RegExp(`->${k8sApiIp.replace(/\./g, '\\.')}:443$`));
+        assert.equal(field(a, 'proc.name'), 'vigil-attack');
       },
       // The same port on an ordinary server.
       benign: { flags: ['--network', 'host'], args: nc(peerIp, 443) },
