@@ -28,5 +28,5 @@ COPY --from=ts /src/exporter/package.json exporter/
 COPY --from=ts /src/exporter/dist exporter/dist/
 COPY --from=bpf /src/bpf/build/vigil-loader bpf/build/vigil-loader
 ENV VIGIL_LOADER=/opt/vigil/bpf/build/vigil-loader NODE_ENV=production
-ENTRYPOINT ["node", "--max-semi-space-size=4", "/opt/vigil/exporter/dist/cli.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=2", "/opt/vigil/exporter/dist/cli.js"]
 CMD ["node"]

@@ -27,7 +27,7 @@ for (let i = 0; i < COUNT; i += 4) {
 console.log(`node-rss: started ${COUNT} podman containers in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-rss-'));
-const node = spawn(process.execPath, [resolve(import.meta.dirname, '../exporter/dist/cli.js'), 'node', '--listen', '127.0.0.1:0', '--journal-dir', join(dir, 'j'), '--no-stdout'], {
+const node = spawn(process.execPath, ['--max-semi-space-size=2', resolve(import.meta.dirname, '../exporter/dist/cli.js'), 'node', '--listen', '127.0.0.1:0', '--journal-dir', join(dir, 'j'), '--no-stdout'], {
   stdio: ['ignore', 'ignore', 'pipe'],
   env: { ...process.env, VIGIL_CONTAINERS_CGROUP_STATS_INTERVAL_MS: '1000' },
 });

@@ -7,4 +7,5 @@ ensure_npm_dependencies
 build_all
 ensure_kernel_filesystems
 cd "$ROOT"
-exec node exporter/dist/cli.js node "$@"
+# A small young generation keeps the resident set low; the event path allocates short-lived objects only.
+exec node --max-semi-space-size=2 exporter/dist/cli.js node "$@"

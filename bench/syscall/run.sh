@@ -90,14 +90,17 @@ start_bpftrace() {
 	sleep 0.2 # "Attaching" is printed just before the probe is live
 }
 start_node() {
-	node "$repo/exporter/dist/cli.js" node --listen 127.0.0.1:9719 --no-stdout --no-journal \
+	node --max-semi-space-size=2 "$repo/exporter/dist/cli.js" node --listen 127.0.0.1:9719 --no-stdout --no-journal \
 		>"$tmp/node.out" 2>"$tmp/node.err" &
 	node_pid=$!
 	wait_for "$tmp/node.err" 'curl -sf http://127.0.0.1:9719/readyz >/dev/null' "vigil node"
 	sleep 1 # the rules' filter commands follow the loader's HELLO
 }
 stop_node() {
-	kill -TERM "$node_pid"
+	if ! kill -TERM "$node_pid" 2>/dev/null; then
+		echo "run.sh: vigil node died during the measurement; its last words:" >&2
+		tail -5 "$tmp/node.err" >&2
+	fi
 	wait "$node_pid" || true
 	node_pid=
 }

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=2
 // The `vigil` command. Each subcommand has its own composition root; this file only parses arguments.
 
 import { Command, InvalidArgumentError } from 'commander';

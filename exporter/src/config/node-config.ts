@@ -72,7 +72,7 @@ export const NodeConfigSchema = z
     api: z
       .object({
         /** Recent events kept in memory for /api/v1/events. */
-        recentEvents: z.number().int().min(100).max(1_000_000).default(20_000),
+        recentEvents: z.number().int().min(100).max(1_000_000).default(5_000),
       })
       .strict()
       .prefault({}),
@@ -102,7 +102,7 @@ export const NodeConfigSchema = z
         /** Identical alerts within this window fold into one summary with a count (0 turns it off). */
         dedupWindowMs: z.number().int().min(0).max(3_600_000).default(60_000),
         /** Alerts kept in memory for /api/v1/alerts. */
-        recent: z.number().int().min(100).max(1_000_000).default(10_000),
+        recent: z.number().int().min(100).max(1_000_000).default(2_000),
         /** Print alerts on stdout too (one JSON line each, Falco's shape plus Vigil's keys). */
         stdout: z.boolean().default(true),
         /** At most one "kernel event drop" alert per this interval; it carries everything lost meanwhile. */
