@@ -152,6 +152,12 @@ export function decodeRecord(b: Buffer, start: number, end: number, clock: Clock
       proc.ppid = b.readUInt32LE(start + F.ppid.offset);
       proc.exe = exe;
       proc.argv = argv;
+      // Multi-call binaries (busybox) re-exec themselves through /proc/self/exe, which makes the kernel's comm
+      // "exe"; the program the user asked for is argv[0], so name it after that, as `ps` would show it.
+      if (filename === '/proc/self/exe' && argv[0]) {
+        const base = argv[0].slice(argv[0].lastIndexOf('/') + 1);
+        if (base) proc.name = base.slice(0, 15);
+      }
       proc.cmdline = argv.length > 1 ? `${proc.name} ${argv.slice(1).join(' ')}` : proc.name;
       proc.cwd = cwd;
       proc.euid = b.readUInt32LE(start + F.euid.offset);

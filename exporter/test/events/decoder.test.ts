@@ -44,6 +44,17 @@ describe('decodeRecord', () => {
     assert.match(ev.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
   });
 
+  test('an exec through /proc/self/exe (busybox applets) is named after argv[0]', () => {
+    const argv = 'dpkg\0-l\0';
+    const b = record('vigil_exec', { type: C.VIGIL_EV_EXEC, comm: 'exe' }, {
+      exe_len: 12, filename_len: 14, argv_len: Buffer.byteLength(argv), cwd_len: 1,
+    }, ['/bin/busybox', '/proc/self/exe', argv, '/']);
+    const r = decode(b);
+    assert.ok(r.kind === 'event' && r.event.type === 'exec');
+    assert.equal(r.event.proc.name, 'dpkg');
+    assert.equal(r.event.proc.cmdline, 'dpkg -l');
+  });
+
   test('open decodes negative results, flags and file type', () => {
     const b = record('vigil_open', { type: C.VIGIL_EV_OPEN }, {
       res: -2, flags: 0o1101, mode: 0o644, syscall: C.VIGIL_OPEN_OPENAT, i_mode: 0, dev: 0, ino: 0, path_len: 10,
