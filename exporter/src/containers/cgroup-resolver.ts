@@ -22,6 +22,9 @@ export function cgroupIdKey(id: CgroupId): string | undefined {
   return undefined;
 }
 
+/** How soon a walk may follow the previous one when an id looks newer than everything indexed. */
+const FAST_RESCAN_MS = 50;
+
 export interface CgroupResolverOptions {
   layout: CgroupLayout;
   /** Where procfs is mounted (host's /proc when Vigil runs with hostPID). */
@@ -70,6 +73,7 @@ export class CgroupResolver {
   private readonly maxDepth: number;
   private readonly maxEntries: number;
   private readonly minRescanIntervalMs: number;
+  private timerDue = 0;
   /** The largest cgroup id any walk has indexed. */
   private maxIndexedId = 0n;
   private readonly negativeTtlMs: number;
@@ -124,7 +128,9 @@ export class CgroupResolver {
     }
     this.counters.misses++;
     if (this.knownUnknown(key)) return undefined;
-    this.scheduleRescan();
+    // An id above everything indexed is a cgroup created just now (a container starting): walk soon, before a
+    // short-lived container's cgroup is gone again, instead of waiting out the full rate limit.
+    this.scheduleRescan(BigInt(key) > this.maxIndexedId ? FAST_RESCAN_MS : undefined);
     return undefined;
   }
 
@@ -255,9 +261,16 @@ export class CgroupResolver {
     });
   }
 
-  private scheduleRescan(): void {
-    if (this.stopped || !this.unified || this.timer || this.scanning) return;
-    const delay = Math.max(0, this.lastScanStart + this.minRescanIntervalMs - this.now());
+  private scheduleRescan(minIntervalMs = this.minRescanIntervalMs): void {
+    if (this.stopped || !this.unified || this.scanning) return;
+    const delay = Math.max(0, this.lastScanStart + Math.min(minIntervalMs, this.minRescanIntervalMs) - this.now());
+    if (this.timer) {
+      // A sooner walk was asked for than the one already planned: bring it forward.
+      if (delay >= this.timerDue - this.now()) return;
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    this.timerDue = this.now() + delay;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.rescan();
