@@ -110,6 +110,18 @@ export const NodeConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** Responses (docs/responses.md): only rules that opt in with x-vigil-actions ever act. */
+    responses: z
+      .object({
+        /** Report what would be done, do nothing. */
+        dryRun: z.boolean().default(false),
+        perMinute: z.number().int().min(1).max(10_000).default(30),
+        burst: z.number().int().min(1).max(10_000).default(10),
+        /** Act on host processes too (off: only processes in containers). */
+        allowHost: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
     /** Alerts and capture activity to Loki (docs/loki.md); an empty url keeps everything local. */
     loki: LokiConfigSchema.prefault({}),
     recorder: z

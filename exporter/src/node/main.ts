@@ -15,10 +15,11 @@ import { ContainerMetrics, type CgroupResourceSample } from '../metrics/containe
 import { registerRecorderMetrics } from '../metrics/recorder-metrics.js';
 import { registerSelfMetrics } from '../metrics/self-metrics.js';
 import { AlertMetrics } from '../alerts/alert-metrics.js';
-import { DropAlerter } from '../alerts/self-alerts.js';
+import { DropAlerter, responseAlert } from '../alerts/self-alerts.js';
 import type { Alert } from '../alerts/types.js';
 import { LokiSink, registerLokiMetrics } from '../alerts/loki/index.js';
 import { activityLines, FlightRecorder, triggerFromAlert } from '../recorder/index.js';
+import { createCgroupLocator, parseResponseActions, Responder, type ResponseAction } from '../responses/index.js';
 import { RuleEngine } from '../rules/engine.js';
 import { loadRulesFiles } from '../rules/load.js';
 import { SensorSupervisor } from '../sensor/supervisor.js';
@@ -69,6 +70,7 @@ export async function runNode(cfg: NodeConfig, onFatal: (msg: string) => void): 
   const problem = prerequisiteProblem(loaderPath);
   if (problem) throw new Error(problem);
 
+  const ruleActions = new Map<string, ResponseAction[]>();
   const rulesFiles = cfg.rules.files.length > 0 ? cfg.rules.files : defaultRulesFiles();
   let engine: RuleEngine | undefined;
   if (cfg.rules.enabled) {
@@ -77,6 +79,12 @@ export async function runNode(cfg: NodeConfig, onFatal: (msg: string) => void): 
       throw new RulesError(loaded.errors.map((d) => `${d.file}:${d.line}:${d.column}: ${d.message}`).join('\n'));
     }
     for (const w of loaded.warnings) log.warn({ file: w.file, line: w.line, column: w.column }, w.message);
+    for (const rule of loaded.ruleset.rules) {
+      const parsed = parseResponseActions(rule.extensions['x-vigil-actions']);
+      if (!parsed.ok) throw new RulesError(`${rule.pos.file}:${rule.pos.line}:${rule.pos.column}: rule "${rule.name}": ${parsed.error}`);
+      if (parsed.actions.length > 0) ruleActions.set(rule.name, parsed.actions);
+    }
+    if (ruleActions.size > 0) log.info({ rules: [...ruleActions.keys()], dryRun: cfg.responses.dryRun }, 'rules with responses');
     engine = new RuleEngine(loaded.ruleset, {
       hostname: cfg.node.name,
       processLookup: (pid) => {
@@ -154,10 +162,28 @@ export async function runNode(cfg: NodeConfig, onFatal: (msg: string) => void): 
           onMatch: (alert) => {
             const id = recorder?.onAlert(triggerFromAlert(alert));
             if (id) alert.capture_id = id;
+            const actions = ruleActions.get(alert.rule);
+            if (actions && alert.event) {
+              const ev = alert.event;
+              void responder
+                .respond(actions, { pid: ev.proc.pid, tid: ev.proc.tid, ...(ev.container && ev.container.id !== 'host' ? { containerId: ev.container.id } : {}), rule: alert.rule })
+                .then((outcomes) => {
+                  for (const o of outcomes) security?.raiseInternal(responseAlert(alert, o, cfg.node.name));
+                });
+            }
           },
         },
       })
     : undefined;
+  const responder = new Responder({
+    dryRun: cfg.responses.dryRun,
+    rateLimit: { perMinute: cfg.responses.perMinute, burst: cfg.responses.burst },
+    // Never Vigil itself: this process and whichever loader runs now (it changes on restarts).
+    protect: { tgids: () => [process.pid, ...(sensor.pid ? [sensor.pid] : [])] },
+    sendLoaderCommand: (line) => sensor.command(line),
+    cgroupDirFor: createCgroupLocator(),
+    allowHost: cfg.responses.allowHost,
+  });
   const dropAlerter = new DropAlerter(cfg.node.name, cfg.alerts.dropAlertIntervalMs, (a) => (security ? security.raiseInternal(a) : deliverAlert(a)));
 
   const containers: NodeContainers = new NodeContainers({
@@ -233,7 +259,10 @@ export async function runNode(cfg: NodeConfig, onFatal: (msg: string) => void): 
     dropAlerter.observe(s);
   });
   sensor.on('hello', (h) => log.info({ hooks: h.info.hooks, ncpu: h.ncpu, abi: h.abi_version }, 'sensor loaded'));
-  sensor.on('log', (l) => log[l.level === 'debug' ? 'debug' : l.level]({ loader: true }, l.text));
+  sensor.on('log', (l) => {
+    responder.noteLoaderLog(l.text);
+    log[l.level === 'debug' ? 'debug' : l.level]({ loader: true }, l.text);
+  });
   sensor.on('exit', (e) => (e.code === 0 && e.restartInMs === undefined ? log.info(e, 'loader stopped') : log.warn(e, 'loader exited')));
   sensor.on('fatal', (msg) => onFatal(msg));
 
