@@ -4,6 +4,7 @@
 import {
   AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, ListWatch, Watch, type KubernetesListObject, type V1Pod,
 } from '@kubernetes/client-node';
+import { SupervisedInformer } from './supervised-informer.js';
 import { DEFAULT_POD_LIMITS, podInfoFromObject, type PodContainerInfo, type PodInfo, type PodMetadataLimits, type OwnerRef } from './pod-metadata.js';
 import { WorkloadResolver, type OwnerLookup, type WorkloadRef, type WorkloadResolverStats } from './workload-resolver.js';
 
@@ -75,25 +76,13 @@ export class KubernetesPodIndex {
   private readonly pods = new Map<string, IndexedPod>();
   private readonly byId = new Map<string, { uid: string; container: PodContainerInfo }>();
   private readonly listeners = new Set<(c: PodChange) => void>();
-  private readonly informer: ListWatch<V1Pod>;
+  private readonly watch: SupervisedInformer<V1Pod>;
   private readonly workloads: WorkloadResolver;
   private readonly limits: PodMetadataLimits;
   private readonly maxPods: number;
   private readonly nodeName: string | undefined;
-  private readonly restartDelayMs: number;
-  private readonly maxRestartDelayMs: number;
-  private restartDelay: number;
-  private restartTimer: NodeJS.Timeout | undefined;
-  private stopped = true;
-  private errorsThisStart = 0;
-  private firstSync: Promise<void> | undefined;
-  private markSynced: (() => void) | undefined;
-  synced = false;
-  /** The message of the newest list/watch failure, for the operator's log (the count is in stats()). */
-  lastError: string | undefined;
   private readonly counters = {
-    events: 0, badObjects: 0, otherNodePods: 0, podsDropped: 0, informerErrors: 0, informerRestarts: 0, connects: 0,
-    listenerErrors: 0,
+    events: 0, badObjects: 0, otherNodePods: 0, podsDropped: 0, listenerErrors: 0,
   };
 
   constructor(opts: KubernetesPodIndexOptions) {
@@ -101,9 +90,6 @@ export class KubernetesPodIndex {
     this.limits = opts.limits ?? DEFAULT_POD_LIMITS;
     this.maxPods = opts.maxPods ?? 2048;
     this.nodeName = opts.nodeName;
-    this.restartDelayMs = opts.restartDelayMs ?? 1000;
-    this.maxRestartDelayMs = opts.maxRestartDelayMs ?? 30_000;
-    this.restartDelay = this.restartDelayMs;
     const lookup = opts.ownerLookup === null ? undefined : (opts.ownerLookup ?? new ApiOwnerLookup(kc, opts.ownerLookupTimeoutMs));
     this.workloads = new WorkloadResolver(lookup, opts.now ? { now: opts.now } : {});
     const core = kc.makeApiClient(CoreV1Api);
@@ -111,34 +97,32 @@ export class KubernetesPodIndex {
     const list = (): Promise<KubernetesListObject<V1Pod>> =>
       core.listPodForAllNamespaces(fieldSelector ? { fieldSelector } : {});
     // makeInformer() cannot pass a fieldSelector; it is this same ListWatch without one.
-    this.informer = new ListWatch<V1Pod>('/api/v1/pods', new Watch(kc), list, false, undefined, fieldSelector);
-    this.informer.on('add', (p) => this.upsert(p));
-    this.informer.on('update', (p) => this.upsert(p));
-    this.informer.on('delete', (p) => this.remove(p));
-    this.informer.on('connect', () => {
-      this.counters.connects++;
-    });
-    this.informer.on('error', (err) => this.onError(err));
+    this.watch = new SupervisedInformer(
+      new ListWatch<V1Pod>('/api/v1/pods', new Watch(kc), list, false, undefined, fieldSelector),
+      { upsert: (p) => this.upsert(p), remove: (p) => this.remove(p) },
+      { restartDelayMs: opts.restartDelayMs ?? 1000, maxRestartDelayMs: opts.maxRestartDelayMs ?? 30_000 },
+    );
   }
 
-  /** Start the informer. Resolves once the first list has been applied, or after the first failure (it retries). */
+  /** Resolves once the first list has been applied, or after the first failure (it keeps retrying). */
   start(): Promise<void> {
-    if (!this.stopped) return this.firstSync ?? Promise.resolve();
-    this.stopped = false;
-    this.firstSync = new Promise<void>((resolve) => {
-      this.markSynced = resolve;
-    });
-    void this.startInformer();
-    return this.firstSync;
+    return this.watch.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.restartTimer) clearTimeout(this.restartTimer);
-    this.restartTimer = undefined;
-    this.markSynced?.();
-    await this.informer.stop();
+  stop(): Promise<void> {
+    return this.watch.stop();
   }
+
+  /** True once the first pod list was applied. */
+  get synced(): boolean {
+    return this.watch.synced;
+  }
+
+  /** The newest list/watch failure, for the operator's log. */
+  get lastError(): string | undefined {
+    return this.watch.lastError;
+  }
+
 
   onChange(fn: (c: PodChange) => void): () => void {
     this.listeners.add(fn);
@@ -157,39 +141,7 @@ export class KubernetesPodIndex {
   }
 
   stats(): KubernetesPodIndexStats {
-    return { ...this.counters, pods: this.pods.size, containers: this.byId.size, workload: this.workloads.stats() };
-  }
-
-  private async startInformer(): Promise<void> {
-    this.errorsThisStart = 0;
-    try {
-      await this.informer.start();
-    } catch (err) {
-      this.onError(err);
-    }
-    if (this.stopped) return;
-    if (this.errorsThisStart === 0) {
-      this.restartDelay = this.restartDelayMs;
-      this.synced = true;
-    }
-    this.markSynced?.();
-  }
-
-  private onError(err: unknown): void {
-    if (this.stopped) return; // stop() aborts the watch, which reports as an error
-    this.counters.informerErrors++;
-    this.lastError = err instanceof Error ? err.message : String(err);
-    this.errorsThisStart++;
-    if (this.restartTimer) return;
-    const delay = this.restartDelay;
-    this.restartDelay = Math.min(this.maxRestartDelayMs, this.restartDelay * 2);
-    this.restartTimer = setTimeout(() => {
-      this.restartTimer = undefined;
-      if (this.stopped) return;
-      this.counters.informerRestarts++;
-      void this.startInformer();
-    }, delay);
-    this.restartTimer.unref();
+    return { ...this.counters, ...this.watch.counters, pods: this.pods.size, containers: this.byId.size, workload: this.workloads.stats() };
   }
 
   private upsert(obj: V1Pod): void {

@@ -5,6 +5,7 @@
 // Job -> CronJob) with containers/workload-resolver.ts.
 import { CoreV1Api, ListWatch, Watch, type KubeConfig, type KubernetesListObject, type V1Pod } from '@kubernetes/client-node';
 import { ApiOwnerLookup } from '../../../containers/kubernetes-pods.js';
+import { SupervisedInformer } from '../../../containers/supervised-informer.js';
 import { DEFAULT_POD_LIMITS, podInfoFromObject, type PodInfo } from '../../../containers/pod-metadata.js';
 import { WorkloadResolver, type OwnerLookup, type WorkloadRef } from '../../../containers/workload-resolver.js';
 import { parseReference } from '../../sources/reference.js';
@@ -68,90 +69,49 @@ export function containerImage(imageId: string | undefined, digest: string | und
 }
 
 export class KubernetesImageDiscovery {
-  private readonly informer: ListWatch<V1Pod>;
+  private readonly watch: SupervisedInformer<V1Pod>;
   private readonly workloads: WorkloadResolver;
   private readonly maxPods: number;
-  private readonly restartDelayMs: number;
-  private readonly maxRestartDelayMs: number;
-  private restartDelay: number;
-  private restartTimer: NodeJS.Timeout | undefined;
-  private stopped = true;
-  private errorsThisStart = 0;
-  private firstSync: Promise<void> | undefined;
-  private markSynced: (() => void) | undefined;
   private readonly pods = new Set<string>();
-  synced = false;
-  private readonly counters = { events: 0, badObjects: 0, podsDropped: 0, containersWithoutImage: 0, informerErrors: 0, informerRestarts: 0 };
+  private readonly counters = { events: 0, badObjects: 0, podsDropped: 0, containersWithoutImage: 0 };
 
   constructor(private readonly opts: KubernetesDiscoveryOptions) {
     const kc = opts.kubeConfig;
     this.maxPods = opts.maxPods ?? 50_000;
-    this.restartDelayMs = opts.restartDelayMs ?? 1000;
-    this.maxRestartDelayMs = opts.maxRestartDelayMs ?? 30_000;
-    this.restartDelay = this.restartDelayMs;
     const lookup = opts.ownerLookup === null ? undefined : (opts.ownerLookup ?? new ApiOwnerLookup(kc));
     this.workloads = new WorkloadResolver(lookup, { cacheSize: 8192 });
     const core = kc.makeApiClient(CoreV1Api);
     const list = (): Promise<KubernetesListObject<V1Pod>> => core.listPodForAllNamespaces();
-    this.informer = new ListWatch<V1Pod>('/api/v1/pods', new Watch(kc), list, false);
-    this.informer.on('add', (p) => this.upsert(p));
-    this.informer.on('update', (p) => this.upsert(p));
-    this.informer.on('delete', (p) => this.remove(p));
-    this.informer.on('error', (err) => this.onError(err));
+    this.watch = new SupervisedInformer(
+      new ListWatch<V1Pod>('/api/v1/pods', new Watch(kc), list, false),
+      { upsert: (p) => this.upsert(p), remove: (p) => this.remove(p) },
+      { restartDelayMs: opts.restartDelayMs ?? 1000, maxRestartDelayMs: opts.maxRestartDelayMs ?? 30_000 },
+    );
   }
 
-  /** Starts the informer; resolves after the first list was applied (or failed; it keeps retrying). */
+  /** Resolves once the first list has been applied, or after the first failure (it keeps retrying). */
   start(): Promise<void> {
-    if (!this.stopped) return this.firstSync ?? Promise.resolve();
-    this.stopped = false;
-    this.firstSync = new Promise<void>((resolve) => {
-      this.markSynced = resolve;
-    });
-    void this.startInformer();
-    return this.firstSync;
+    return this.watch.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.restartTimer) clearTimeout(this.restartTimer);
-    this.restartTimer = undefined;
-    this.markSynced?.();
-    await this.informer.stop();
+  stop(): Promise<void> {
+    return this.watch.stop();
   }
+
+  /** True once the first pod list was applied. */
+  get synced(): boolean {
+    return this.watch.synced;
+  }
+
+  /** The newest list/watch failure, for the operator's log. */
+  get lastError(): string | undefined {
+    return this.watch.lastError;
+  }
+
 
   stats(): KubernetesDiscoveryStats {
-    return { pods: this.pods.size, ...this.counters };
-  }
-
-  private async startInformer(): Promise<void> {
-    this.errorsThisStart = 0;
-    try {
-      await this.informer.start();
-    } catch (err) {
-      this.onError(err);
-    }
-    if (this.stopped) return;
-    if (this.errorsThisStart === 0) {
-      this.restartDelay = this.restartDelayMs;
-      this.synced = true;
-    }
-    this.markSynced?.();
-  }
-
-  private onError(_err: unknown): void {
-    if (this.stopped) return;
-    this.counters.informerErrors++;
-    this.errorsThisStart++;
-    if (this.restartTimer) return;
-    const delay = this.restartDelay;
-    this.restartDelay = Math.min(this.maxRestartDelayMs, this.restartDelay * 2);
-    this.restartTimer = setTimeout(() => {
-      this.restartTimer = undefined;
-      if (this.stopped) return;
-      this.counters.informerRestarts++;
-      void this.startInformer();
-    }, delay);
-    this.restartTimer.unref();
+    const { informerErrors, informerRestarts } = this.watch.counters;
+    return { pods: this.pods.size, ...this.counters, informerErrors, informerRestarts };
   }
 
   private upsert(obj: V1Pod): void {
@@ -178,7 +138,7 @@ export class KubernetesImageDiscovery {
     void this.workloads
       .resolve(info.namespace, info.owner, info.name, info.labels)
       .then((ref) => {
-        if (this.stopped || !this.pods.has(info.uid)) return;
+        if (!this.watch.running || !this.pods.has(info.uid)) return;
         if (ref.kind === immediate.kind && ref.name === immediate.name) return;
         this.opts.inventory.set(owner, this.contributions(info, ref, secrets));
       })
