@@ -75,6 +75,7 @@ export class ContainerMetrics {
   private readonly cgroupGauges = new Map<GaugeKey, Gauge<string>>();
   private readonly kernelCounters = new Map<KernelKey, { counter: Counter<string>; scale: number }>();
   private readonly info: Gauge<string>;
+  private readonly startTime: Gauge<string>;
   private readonly deltas = new DeltaTracker();
   /** label key -> labels and the last time a source reported for it */
   private readonly seen = new Map<string, { labels: ContainerLabels; info?: ContainerInfoLabels; lastMs: number }>();
@@ -90,6 +91,12 @@ export class ContainerMetrics {
       name: 'vigil_container_info',
       help: 'Metadata of each monitored container (value 1); join on namespace, pod and container.',
       labelNames: [...labelNames, 'image', 'image_digest', 'runtime', 'workload_kind', 'workload'],
+      registers: [registry],
+    });
+    this.startTime = new Gauge({
+      name: 'vigil_container_start_time_seconds',
+      help: 'Unix time the container started, from the runtime or the Kubernetes pod status (absent when unknown).',
+      labelNames,
       registers: [registry],
     });
   }
@@ -108,6 +115,14 @@ export class ContainerMetrics {
     if (entry.info && JSON.stringify(entry.info) !== JSON.stringify(info)) this.info.remove(entry.info);
     entry.info = info;
     this.info.set(info, 1);
+  }
+
+  /** `startedAt` is an ISO time from the runtime's inspect or the pod status; an unparsable one is left out. */
+  setStartTime(labels: ContainerLabels, startedAt: string | undefined, nowMs = Date.now()): void {
+    this.touch(labels, nowMs);
+    const ms = startedAt ? Date.parse(startedAt) : Number.NaN;
+    if (Number.isFinite(ms) && ms > 0) this.startTime.set(labels, ms / 1000);
+    else this.startTime.remove(labels);
   }
 
   /** Applies one kernel counter snapshot; `source` distinguishes cgroups that map to the same labels. */
@@ -150,6 +165,7 @@ export class ContainerMetrics {
       for (const g of this.cgroupGauges.values()) g.remove(entry.labels);
       for (const { counter } of this.kernelCounters.values()) counter.remove(entry.labels);
       if (entry.info) this.info.remove(entry.info);
+      this.startTime.remove(entry.labels);
       this.seen.delete(k);
       removed++;
     }

@@ -306,6 +306,7 @@ export async function runNode(cfg: NodeConfig, onFatal: (msg: string) => void): 
       lastResources.set(c.id, sample);
       containerMetrics.addCgroupSample(`ct:${c.id}`, containers.containerLabels(c), sample, now);
       containerMetrics.setInfo(containers.infoLabels(c), now);
+      containerMetrics.setStartTime(containers.containerLabels(c), c.startedAt, now);
     }
     for (const gone of containers.takeGone()) {
       containerMetrics.forgetSource(`ct:${gone}`);

@@ -32,3 +32,18 @@ test('a container that restarts into a new cgroup keeps a monotonic counter; gon
   m.expire(10_000);
   assert.equal(await value(), undefined, 'the label set is removed once nobody reports it');
 });
+
+test('start time: an ISO time becomes unix seconds, an unknown or garbled one is left out, gone series expire', async () => {
+  const reg = new Registry();
+  const m = new ContainerMetrics(reg);
+  const labels = { node: 'n', namespace: 'web', pod: 'p', container: 'c' };
+  const value = async (): Promise<number | undefined> =>
+    (await reg.getSingleMetric('vigil_container_start_time_seconds')!.get()).values.find((v) => v.labels.container === 'c')?.value;
+  m.setStartTime(labels, '2026-12-04T01:02:03.5Z', 1000);
+  assert.equal(await value(), Date.parse('2026-12-04T01:02:03.5Z') / 1000);
+  m.setStartTime(labels, 'not a time', 2000);
+  assert.equal(await value(), undefined);
+  m.setStartTime(labels, '2026-12-04T01:02:03Z', 3000);
+  m.expire(10_000);
+  assert.equal(await value(), undefined);
+});

@@ -137,6 +137,8 @@ describe('vigil node with a real container', { skip }, () => {
     assert.ok((metricValue(text, 'vigil_container_memory_usage_bytes', labels) ?? 0) > 0);
     assert.ok((metricValue(text, 'vigil_container_cpu_usage_seconds_total', labels) ?? 0) > 0);
     assert.equal(metricValue(text, 'vigil_container_info', { ...labels, image: IMAGE, runtime: 'podman' }), 1);
+    const started = metricValue(text, 'vigil_container_start_time_seconds', labels);
+    assert.ok(started !== undefined && Math.abs(started - Date.now() / 1000) < 600, `start time from podman inspect: ${started}`);
     assert.equal(metricValue(text, 'vigil_sensor_loader_up', {}), undefined, 'no labels: matched below');
     assert.match(text, /^vigil_sensor_loader_up 1$/m);
     assert.match(text, /^vigil_sensor_hook_active\{hook="sys_enter",attach="tp_btf"\} 1$/m);
