@@ -4,6 +4,7 @@ source "$(dirname "$0")/lib.sh"
 ensure_debian_packages "${RUNTIME_PKGS[@]}" "${TEST_PKGS[@]}"
 ensure_npm_dependencies
 build_all
+build_plugin
 ensure_kernel_filesystems
 cd "$ROOT"
 status=0

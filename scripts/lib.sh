@@ -6,7 +6,11 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Debian packages: the BPF build chain and what `vigil node` calls at run time.
 RUNTIME_PKGS=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc libc6-dev)
 # What the test suite uses on top: real containers, a real registry and Prometheus, image tools, a browser.
-TEST_PKGS=(podman runc busybox-static skopeo umoci docker-registry prometheus bpftrace iproute2 openssl zstd rpm sqlite3 dpkg-dev)
+TEST_PKGS=(podman runc busybox-static skopeo umoci docker-registry prometheus bpftrace iproute2 openssl zstd rpm sqlite3 dpkg-dev
+  chromium docker-compose)
+# kubectl renders the kustomize manifests in the tests. Debian's kubernetes-client conflicts with a kubectl that
+# came from elsewhere, so it is installed only when no kubectl is on the PATH.
+command -v kubectl >/dev/null 2>&1 || TEST_PKGS+=(kubernetes-client)
 
 log() { printf 'vigil: %s\n' "$*" >&2; }
 
@@ -54,4 +58,11 @@ build_all() {
   make -s -C bpf
   log "building TypeScript"
   npm run -s build --workspace exporter
+}
+
+# The Grafana app: webpack production build into plugin/dist, the dashboards copied in, the release zip.
+build_plugin() {
+  cd "$ROOT"
+  log "building the Grafana app plugin"
+  npm run -s build --workspace plugin
 }
