@@ -21,7 +21,14 @@
 //                                RFC 3339; start inclusive, end exclusive; default the last hour), limit (default
 //                                100), direction (backward by default | forward) -> {"status":"success","data":
 //                                {"resultType":"streams","result":[{"stream":{...},"values":[["<ns>","<line>"]]}],
-//                                "stats":{...}}}. Line filters, parsers and metric queries are not supported (400).
+//                                "stats":{...}}}. Line filters, parsers and metric queries are not supported (400)
+//                                unless `logql` is set (below).
+//  With `logql = true` (what the Grafana stand-in and the plugin's browser tests use), query_range and
+//  GET /loki/api/v1/query (instant, `time`) evaluate the LogQL subset of loki-logql.ts: stream selectors with
+//  = != =~ !~, line filters, `| json`, label filters, and count_over_time/rate/bytes_* with sum/count/min/max/avg
+//  by/without. Metric queries answer {"resultType":"matrix","result":[{"metric":{...},"values":[[<s>,"<v>"]]}]}
+//  (instant: "vector" with "value"); `step` is a duration ("15s") or float seconds, default
+//  max(1 s, (end - start) / 250) as in Loki. What it cannot evaluate is a 400 with Loki's error text.
 //  GET  /ready
 //
 // Multi-tenancy as with auth_enabled: true when `multiTenant` is set (X-Scope-OrgID required, 401 "no org id"
@@ -36,6 +43,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { gunzipSync, inflateSync } from 'node:zlib';
+import { evalMetric, evaluationPoints, labelKey, parseDurationNs, parseLogQL, QueryError, runPipeline, selectorMatches, type LogQuery, type ParsedQuery } from './loki-logql.js';
 
 export interface StandInEntry {
   tenant: string;
@@ -160,6 +168,10 @@ export class LokiStandIn {
   /** Loki's reject_old_samples_max_age (default 1 week) and creation_grace_period (10 min). */
   rejectOlderThanMs = 7 * 24 * 3_600_000;
   creationGraceMs = 10 * 60_000;
+  /** Evaluate LogQL (loki-logql.ts) instead of exact-match selectors only. */
+  logql = false;
+  /** Loki's max_entries_limit_per_query (default 5000). */
+  maxEntriesLimitPerQuery = 5000;
   url = '';
 
   private server: Server | undefined;
@@ -258,7 +270,8 @@ export class LokiStandIn {
     const url = new URL(req.url ?? '/', 'http://standin');
     try {
       if (req.method === 'POST' && url.pathname === '/loki/api/v1/push') return await this.push(req, res);
-      if (req.method === 'GET' && url.pathname === '/loki/api/v1/query_range') return await this.queryRange(req, url, res);
+      if (req.method === 'GET' && url.pathname === '/loki/api/v1/query_range') return this.logql ? this.logqlQuery(req, url, res, 'range') : await this.queryRange(req, url, res);
+      if (req.method === 'GET' && url.pathname === '/loki/api/v1/query' && this.logql) return this.logqlQuery(req, url, res, 'instant');
       if (req.method === 'GET' && url.pathname === '/ready') return this.answer(res, 200, 'ready\n');
       return this.answer(res, 404, '404 page not found\n');
     } catch (err) {
@@ -517,5 +530,100 @@ export class LokiStandIn {
         stats: { summary: { totalEntriesReturned: limited.length, totalLinesProcessed: picked.length, totalBytesProcessed: bytes } },
       },
     }));
+  }
+
+  /** query_range / query with the LogQL subset (see the header). */
+  private logqlQuery(req: IncomingMessage, url: URL, res: ServerResponse, kind: 'range' | 'instant'): void {
+    const tenant = this.gate(req, res);
+    if (tenant === undefined) return;
+    let parsed: ParsedQuery;
+    let start: bigint;
+    let end: bigint;
+    let limit: number;
+    let direction: 'backward' | 'forward';
+    let stepNs: bigint;
+    try {
+      const q = url.searchParams.get('query');
+      if (!q) throw new BadPush('query parameter is required');
+      parsed = parseLogQL(q);
+      const now = BigInt(Date.now()) * 1_000_000n;
+      if (kind === 'instant') {
+        end = parseLokiTime(url.searchParams.get('time'), now);
+        start = end;
+      } else {
+        start = parseLokiTime(url.searchParams.get('start'), now - HOUR_NS);
+        end = parseLokiTime(url.searchParams.get('end'), now);
+      }
+      if (end < start) throw new BadPush('end timestamp must not be before start time');
+      const l = url.searchParams.get('limit');
+      limit = l === null || l === '' ? 100 : Number(l);
+      if (!Number.isInteger(limit) || limit <= 0) throw new BadPush('limit must be a positive value');
+      if (limit > this.maxEntriesLimitPerQuery) throw new BadPush(`max entries limit per query exceeded, limit > max_entries_limit_per_query (${limit} > ${this.maxEntriesLimitPerQuery})`);
+      const d = (url.searchParams.get('direction') ?? 'backward').toLowerCase();
+      if (d !== 'backward' && d !== 'forward') throw new BadPush(`invalid direction '${d}'`);
+      direction = d;
+      const step = url.searchParams.get('step');
+      if (step === null || step === '') {
+        const autoS = (end - start) / 250_000_000_000n;
+        stepNs = (autoS > 1n ? autoS : 1n) * 1_000_000_000n;
+      } else if (/^\d+(\.\d+)?$/.test(step)) {
+        stepNs = BigInt(Math.round(Number(step) * 1e9));
+      } else {
+        stepNs = parseDurationNs(step);
+      }
+    } catch (err) {
+      if (err instanceof QueryError || err instanceof BadPush) return this.answer(res, 400, `${err.message}\n`);
+      throw err;
+    }
+    const mine = this.entries.filter((e) => e.tenant === tenant);
+    if (parsed.kind !== 'log') {
+      let points: bigint[];
+      try {
+        points = kind === 'instant' ? [end] : evaluationPoints(start, end, stepNs);
+      } catch (err) {
+        return this.answer(res, 400, `${(err as Error).message}\n`);
+      }
+      const series = evalMetric(parsed, mine, points);
+      const result = kind === 'instant'
+        ? series.map((s) => ({ metric: s.metric, value: s.values[s.values.length - 1]! }))
+        : series;
+      return this.answer(res, 200, JSON.stringify({
+        status: 'success',
+        data: { resultType: kind === 'instant' ? 'vector' : 'matrix', result, stats: { summary: { totalLinesProcessed: mine.length } } },
+      }));
+    }
+    this.answer(res, 200, JSON.stringify(this.logResult(parsed, mine, start, end, limit, direction)));
+  }
+
+  private logResult(q: LogQuery, entries: readonly StandInEntry[], start: bigint, end: bigint, limit: number, direction: 'backward' | 'forward'): unknown {
+    const picked: { ts: bigint; i: number; e: StandInEntry; labels: Record<string, string> }[] = [];
+    let processed = 0;
+    entries.forEach((e, i) => {
+      const ts = BigInt(e.tsNs);
+      if (ts < start || ts >= end || !selectorMatches(q.selector, e.labels)) return;
+      processed++;
+      const labels = runPipeline(q, e.labels, e.line);
+      if (labels) picked.push({ ts, i, e, labels });
+    });
+    picked.sort((a, b) => (a.ts === b.ts ? a.i - b.i : a.ts < b.ts ? -1 : 1));
+    if (direction === 'backward') picked.reverse();
+    const limited = picked.slice(0, limit);
+    const byStream = new Map<string, { stream: Record<string, string>; values: [string, string][] }>();
+    let bytes = 0;
+    for (const p of limited) {
+      const key = labelKey(p.labels);
+      let s = byStream.get(key);
+      if (!s) byStream.set(key, (s = { stream: p.labels, values: [] }));
+      s.values.push([p.e.tsNs, p.e.line]);
+      bytes += Buffer.byteLength(p.e.line);
+    }
+    return {
+      status: 'success',
+      data: {
+        resultType: 'streams',
+        result: [...byStream.values()],
+        stats: { summary: { totalEntriesReturned: limited.length, totalLinesProcessed: processed, totalBytesProcessed: bytes } },
+      },
+    };
   }
 }
