@@ -24,7 +24,7 @@ import { descendants, type ProcId } from './live-stack/proc-tree.js';
 import { PROMETHEUS_BIN, startPrometheus } from './live-stack/prometheus.js';
 import { promQuery, seriesCount, type PromQueryData, type PromQueryOptions } from './live-stack/prom-query.js';
 import { startServiceProcess, type ServiceProcess } from './live-stack/service-process.js';
-import { ensureWorkloadImage, IDLE_LOOP, WORKLOAD_LOOP } from './live-stack/workload-image.js';
+import { ensureWorkloadImage, IDLE_LOOP, WORKLOAD_LOOP, WORKLOAD_RULES } from './live-stack/workload-image.js';
 
 export { promQuery, seriesCount, type PromQueryData, type PromQueryOptions } from './live-stack/prom-query.js';
 export { stillRunning, type ProcId } from './live-stack/proc-tree.js';
@@ -36,6 +36,8 @@ const LOCK_FILE = join(existsSync('/run/lock') ? '/run/lock' : tmpdir(), 'vigil-
 const LOCK_WAIT_MS = 15 * 60_000;
 const SERVE_TIMEOUT_MS = 90_000;
 const DATA_TIMEOUT_MS = 90_000;
+/** Podman label on every container a stack starts; its value is `vigil-live-<pid of the test process>`. */
+export const LIVE_STACK_LABEL = 'vigil-live-stack';
 
 export interface LiveWorkload {
   namespace?: string;
@@ -46,6 +48,8 @@ export interface LiveWorkload {
   id: string;
   /** What it does: "triggers" fires default rules in a loop, "idle" fires none. */
   role: 'triggers' | 'idle';
+  /** The default rules it fires, each every ~2 s (the node folds repeats into summaries within its dedup window). */
+  rules: readonly string[];
 }
 
 export interface LiveStack {
@@ -87,6 +91,8 @@ export interface LiveStackOptions {
   scanner?: boolean;
   /** Return only once the promised series and Loki lines exist (default true). */
   waitForData?: boolean;
+  /** The Prometheus binary (default /usr/bin/prometheus); the stack's own test points it elsewhere to prove a failed start cleans up. */
+  prometheusBin?: string;
 }
 
 /** Why the stack cannot run here (undefined: it can). Under CI=true a missing prerequisite throws instead. */
@@ -288,12 +294,12 @@ export async function startLiveStack(opts: LiveStackOptions = {}): Promise<LiveS
     // Containers start once the node watches, so it sees them from their first exec.
     const workloads = await step('starting the podman containers', () => {
       const tag = `vigil-live-${process.pid}`;
-      const run = (name: string, image: string, script: string, role: LiveWorkload['role']): LiveWorkload => {
+      const run = (name: string, image: string, script: string, role: LiveWorkload['role'], rules: readonly string[]): LiveWorkload => {
         containerNames.push(name);
-        const id = runDetached(image, name, ['sh', '-c', script], ['--network', 'none', '--label', `vigil-live-stack=${tag}`]);
-        return { container: name, image, id, role };
+        const id = runDetached(image, name, ['sh', '-c', script], ['--network', 'none', '--label', `${LIVE_STACK_LABEL}=${tag}`]);
+        return { container: name, image, id, role, rules };
       };
-      return [run(`${tag}-app`, img.vulnerable, WORKLOAD_LOOP, 'triggers'), run(`${tag}-idle`, img.noOs, IDLE_LOOP, 'idle')];
+      return [run(`${tag}-app`, img.vulnerable, WORKLOAD_LOOP, 'triggers', WORKLOAD_RULES), run(`${tag}-idle`, img.noOs, IDLE_LOOP, 'idle', [])];
     });
 
     let scannerUrl = '';
@@ -312,7 +318,7 @@ export async function startLiveStack(opts: LiveStackOptions = {}): Promise<LiveS
     const prom = await step('starting Prometheus', () => startPrometheus(dir, [
       { job: 'vigil-node', target: new URL(node).host },
       ...(withScanner ? [{ job: 'vigil-scanner', target: new URL(scannerUrl).host }] : []),
-    ]));
+    ], { bin: opts.prometheusBin }));
     services.push(prom.process);
 
     const waitForSeries = async (promql: string, timeoutMs = 30_000): Promise<void> => {

@@ -46,7 +46,9 @@ export function prometheusConfig(targets: ScrapeTarget[]): string {
   return ['global:', '  scrape_interval: 1s', '  evaluation_interval: 1s', 'scrape_configs:', ...jobs, ''].join('\n');
 }
 
-export async function startPrometheus(dir: string, targets: ScrapeTarget[], timeoutMs = 30_000): Promise<RunningPrometheus> {
+export async function startPrometheus(dir: string, targets: ScrapeTarget[], opts: { bin?: string; timeoutMs?: number } = {}): Promise<RunningPrometheus> {
+  const bin = opts.bin ?? PROMETHEUS_BIN;
+  const timeoutMs = opts.timeoutMs ?? 30_000;
   const configFile = join(dir, 'prometheus.yml');
   writeFileSync(configFile, prometheusConfig(targets));
   // The port is chosen, released and then taken by Prometheus: another process may grab it in between, so a
@@ -54,7 +56,7 @@ export async function startPrometheus(dir: string, targets: ScrapeTarget[], time
   let lastError: Error | undefined;
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
-    const proc = startServiceProcess('prometheus', PROMETHEUS_BIN, [
+    const proc = startServiceProcess('prometheus', bin, [
       `--config.file=${configFile}`,
       `--storage.tsdb.path=${join(dir, 'tsdb')}`,
       `--web.listen-address=127.0.0.1:${port}`,

@@ -32,6 +32,7 @@ export function startServiceProcess(name: string, command: string, args: string[
     });
     child.on('error', (e) => {
       spawnError = e;
+      lines.push(`${name}: ${e.message}`);
       code = code ?? 'signal';
       resolve();
     });

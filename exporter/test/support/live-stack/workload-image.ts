@@ -16,7 +16,7 @@ import { buildTar, type TarEntrySpec } from '../../scanner/fixtures/tar-builder.
 import { buildZip } from '../../scanner/fixtures/zip-writer.js';
 import { appLayerFiles, debianImageFiles } from '../../scanner/e2e/fixtures.js';
 
-const APPLETS = ['sh', 'cat', 'sleep', 'echo', 'ls', 'true', 'awk', 'id', 'head', 'rm', 'touch'];
+const APPLETS = ['sh', 'cat', 'cp', 'sleep', 'echo', 'ls', 'true', 'awk', 'id', 'head', 'rm', 'touch'];
 export const WORKLOAD_REPOSITORY = 'localhost/vigil-live-app';
 
 function any23Jar(): Buffer {
@@ -53,15 +53,24 @@ export async function ensureWorkloadImage(): Promise<string> {
   return ref;
 }
 
-/** The workload's loop: each pass fires three default rules (sensitive read, write below /etc, a shell spawned by awk). */
+/**
+ * The workload's loop: each pass fires four default rules of four priorities (Warning: a sensitive read; Error: a
+ * write below /etc; Notice: a shell spawned by awk; Critical: a dropped binary executed). Programs whose shell
+ * must really exec them are called by path: busybox's shell runs applets named without a slash in-process.
+ */
 export const WORKLOAD_LOOP = [
+  'cp /bin/busybox /tmp/busybox',
   'while true; do',
   '  cat /etc/shadow > /dev/null',
   '  echo planted > /etc/vigil-live-planted',
-  '  awk \'BEGIN { system("true") }\'',
+  '  /bin/awk \'BEGIN { system("true") }\'',
+  '  /tmp/busybox true',
   '  sleep 2',
   'done',
 ].join('\n');
+
+/** Rules WORKLOAD_LOOP fires, each at least once per pass. */
+export const WORKLOAD_RULES = ['Read sensitive file untrusted', 'Write below etc', 'Shell spawned by a non-shell program in container', 'Drop and execute new binary in container'] as const;
 
 /** The idle neighbour: execs now and then, fires nothing. */
 export const IDLE_LOOP = 'while true; do ls / > /dev/null; sleep 3; done';
