@@ -7,7 +7,16 @@
 //
 // startLiveStack() builds it, waits until the promised data exists (container series with a real container label,
 // alerts, scan results, Loki alert and activity lines) and returns; stop() takes everything down again, also after
-// a start that failed half way. Kernel suites take turns through the machine lock the live rule tests use.
+// a start that failed half way. Kernel suites take turns through the machine lock the live rule tests use: the
+// stack holds it from start to stop, so one process must not start a second stack before stopping the first.
+//
+//   const skip = liveStackSkipReason();            // undefined, a reason, or (under CI=true) a throw
+//   describe('…', { skip }, () => {
+//     let stack: LiveStack;
+//     before(async () => { stack = await startLiveStack(); }, { timeout: 20 * 60_000 }); // lock wait included
+//     after(() => stack?.stop());
+//     test('…', async () => { await stack.waitForSeries('sum by (rule) (rate(vigil_alerts_total[1m]))'); });
+//   });
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,6 +47,29 @@ const SERVE_TIMEOUT_MS = 90_000;
 const DATA_TIMEOUT_MS = 90_000;
 /** Podman label on every container a stack starts; its value is `vigil-live-<pid of the test process>`. */
 export const LIVE_STACK_LABEL = 'vigil-live-stack';
+/** Its owner as "<pid> <start time>", so containers of a run that was killed before stop() can be told apart. */
+const OWNER_LABEL = 'vigil-live-stack-owner';
+
+function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Removes containers left by stacks whose test process died without stop() (killed, timed out). */
+function removeOrphanedContainers(): void {
+  const r = spawnSync('podman', ['ps', '-a', '--filter', `label=${OWNER_LABEL}`, '--format', `{{.Names}}\t{{index .Labels "${OWNER_LABEL}"}}`], { encoding: 'utf8' });
+  if (r.status !== 0) return;
+  for (const line of r.stdout.split('\n')) {
+    const [name, owner] = line.split('\t');
+    const [pid, start] = (owner ?? '').split(' ');
+    if (!name || !pid) continue;
+    if (processStart(Number(pid)) !== start) removeContainer(name);
+  }
+}
 
 export interface LiveWorkload {
   namespace?: string;
@@ -271,6 +303,7 @@ export async function startLiveStack(opts: LiveStackOptions = {}): Promise<LiveS
     writeFileSync(join(dir, 'scanner-token'), scannerToken, { mode: 0o600 });
     mkdirSync(join(dir, 'scanner-tmp'));
     await step('mounting tracefs/bpffs', () => ensureKernelMounts());
+    removeOrphanedContainers();
     await step('starting the Loki stand-in', () => loki.start());
 
     // Independent preparations run side by side: images, the vulnerability database, the node's start-up.
@@ -296,7 +329,7 @@ export async function startLiveStack(opts: LiveStackOptions = {}): Promise<LiveS
       const tag = `vigil-live-${process.pid}`;
       const run = (name: string, image: string, script: string, role: LiveWorkload['role'], rules: readonly string[]): LiveWorkload => {
         containerNames.push(name);
-        const id = runDetached(image, name, ['sh', '-c', script], ['--network', 'none', '--label', `${LIVE_STACK_LABEL}=${tag}`]);
+        const id = runDetached(image, name, ['sh', '-c', script], ['--network', 'none', '--label', `${LIVE_STACK_LABEL}=${tag}`, '--label', `${OWNER_LABEL}=${process.pid} ${processStart(process.pid) ?? '?'}`]);
         return { container: name, image, id, role, rules };
       };
       return [run(`${tag}-app`, img.vulnerable, WORKLOAD_LOOP, 'triggers', WORKLOAD_RULES), run(`${tag}-idle`, img.noOs, IDLE_LOOP, 'idle', [])];
