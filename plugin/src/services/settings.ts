@@ -8,6 +8,8 @@ export interface AppJsonData {
   scannerUrl?: string;
   /** Set by the config page once a token was saved: secureJsonData itself never reaches the browser. */
   isScannerTokenSet?: boolean;
+  /** Most alert lines one Runtime events query asks Loki for (Loki's max_entries_limit_per_query default). */
+  maxAlerts?: number;
 }
 
 /** secureJsonData of the app: written by the config page, read only by Grafana's proxy for the `scanner` route. */
@@ -19,6 +21,18 @@ export interface VigilSettings {
   prometheus: DataSourceRef;
   loki: DataSourceRef;
   scannerConfigured: boolean;
+  /** maxLines of alert log queries (settingsFromJsonData always sets it; optional so hand-built settings stay valid). */
+  maxAlerts?: number;
+}
+
+export const DEFAULT_MAX_ALERTS = 5000;
+/** An upper bound even for an admin's setting: the page holds every row in memory. */
+export const MAX_MAX_ALERTS = 50_000;
+
+function maxAlertsFrom(v: unknown): number {
+  const n = typeof v === 'string' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) return DEFAULT_MAX_ALERTS;
+  return Math.min(n, MAX_MAX_ALERTS);
 }
 
 export function settingsFromJsonData(jsonData: AppJsonData | undefined): VigilSettings {
@@ -26,6 +40,7 @@ export function settingsFromJsonData(jsonData: AppJsonData | undefined): VigilSe
     prometheus: { type: 'prometheus', uid: nonEmpty(jsonData?.prometheusUid) ?? DEFAULT_PROMETHEUS_UID },
     loki: { type: 'loki', uid: nonEmpty(jsonData?.lokiUid) ?? DEFAULT_LOKI_UID },
     scannerConfigured: Boolean(nonEmpty(jsonData?.scannerUrl)),
+    maxAlerts: maxAlertsFrom(jsonData?.maxAlerts),
   };
 }
 
