@@ -109,7 +109,7 @@ function clusterOverview() {
         prom(`sum by (node) (rate(vigil_container_fs_write_bytes_total{${C}}[${RI}]))`, '{{node}} write'),
       ], { w: 8, unit: 'Bps', overrides: [negativeY('.*write')] }),
       timeseries('Top 10 CPU-throttled containers', 'Share of CFS periods in which the container was throttled (containers with a CPU limit only).', [
-        prom(`topk(10, sum by (node, namespace, pod, container) (rate(vigil_container_cpu_cfs_throttled_periods_total{${C}}[${RI}])) / sum by (node, namespace, pod, container) (rate(vigil_container_cpu_cfs_periods_total{${C}}[${RI}])))`, legendContainer),
+        prom(`topk(10, sum by (node, namespace, pod, container) (rate(vigil_container_cpu_cfs_throttled_periods_total{${C}}[${RI}])) / (sum by (node, namespace, pod, container) (rate(vigil_container_cpu_cfs_periods_total{${C}}[${RI}])) > 0))`, legendContainer),
       ], { w: 8, unit: 'percentunit', min: 0, links: [inspectLink(), workloadLink()] }),
       timeseries('Top 10 containers by memory / limit', 'Working set as a share of the memory limit (containers with a limit only).', [
         prom(`topk(10, sum by (node, namespace, pod, container) (vigil_container_memory_working_set_bytes{${C}}) / sum by (node, namespace, pod, container) (vigil_container_memory_limit_bytes{${C}}))`, legendContainer),
@@ -283,7 +283,7 @@ function workloadDashboard() {
         prom(`${byPC} (vigil_container_cpu_limit_cores{${S}})`, `${lg} limit`),
       ], { overrides: [dashed('.* limit')], links: [inspectLink()] }),
       timeseries('CPU throttling', 'Share of CFS periods in which the container was throttled (containers with a CPU limit).', [
-        prom(`${byPC} (rate(vigil_container_cpu_cfs_throttled_periods_total{${S}}[${RI}])) / ${byPC} (rate(vigil_container_cpu_cfs_periods_total{${S}}[${RI}]))`, lg),
+        prom(`${byPC} (rate(vigil_container_cpu_cfs_throttled_periods_total{${S}}[${RI}])) / (${byPC} (rate(vigil_container_cpu_cfs_periods_total{${S}}[${RI}])) > 0)`, lg),
       ], { w: 8, unit: 'percentunit', min: 0 }),
       timeseries('Throttled time', 'Time the container was held back by its CPU quota, seconds per second.', [
         prom(`${byPC} (rate(vigil_container_cpu_cfs_throttled_seconds_total{${S}}[${RI}]))`, lg),
@@ -456,6 +456,9 @@ function vulnerabilitiesDashboard() {
   // Workload containers that run on the selected nodes/pods: the node's vigil_container_info carries the same
   // namespace, workload_kind, workload and container labels as the scanner's workload family.
   const running = `group by (namespace, workload_kind, workload, container) (vigil_container_info{${sel(NODE, NS, POD)}})`;
+  // Outside Kubernetes the scanner names the workload after the container (workload_kind="Container") while the
+  // node leaves workload empty: those join on container name and image reference instead.
+  const runningOutsideK8s = `group by (container, image) (vigil_container_info{${sel(NODE, NS, POD)}, workload=""})`;
   const sevStat = (s, color) => stat(`${s[0]}${s.slice(1).toLowerCase()}`, `Unsuppressed ${s} findings, all images in use.`, [promStat(`sum(vigil_image_vulnerabilities{severity="${s}"})`)], {
     w: 3, thresholds: thresholds(['green', null], [color, 1]),
   });
@@ -502,7 +505,7 @@ function vulnerabilitiesDashboard() {
         promStat(`topk(10, sum by (namespace, workload) (vigil_workload_vulnerabilities{${W}, severity=~"CRITICAL|HIGH"}))`, '{{namespace}}/{{workload}}'),
       ], { w: 12, thresholds: thresholds(['orange', null], ['dark-red', 10]) }),
       bargauge('Findings on the selected nodes and pods', 'Workload containers running on the selected nodes/pods (joined with vigil node\'s vigil_container_info), CRITICAL and HIGH.', [
-        promStat(`sum by (namespace, workload, container) (vigil_workload_vulnerabilities{${W}, severity=~"CRITICAL|HIGH"} * on (namespace, workload_kind, workload, container) group_left() ${running})`, '{{namespace}}/{{workload}}/{{container}}'),
+        promStat(`sum by (namespace, workload, container) ((vigil_workload_vulnerabilities{${W}, severity=~"CRITICAL|HIGH"} * on (namespace, workload_kind, workload, container) group_left() ${running}) or (vigil_workload_vulnerabilities{${W}, workload_kind="Container", severity=~"CRITICAL|HIGH"} * on (container, image) group_left() ${runningOutsideK8s}))`, '{{namespace}}/{{workload}}/{{container}}'),
       ], { w: 12, thresholds: thresholds(['orange', null], ['dark-red', 10]) }),
 
       row('Policies'),
