@@ -1,26 +1,47 @@
-import { EmbeddedScene, SceneAppPage, SceneFlexLayout, SceneFlexItem, SceneReactObject } from '@grafana/scenes';
-import React from 'react';
+import { EmbeddedScene, SceneAppPage, SceneFlexItem, SceneFlexLayout, type SceneRouteMatch } from '@grafana/scenes';
 import { prefixRoute, ROUTES } from '../../constants';
 import type { VigilSettings } from '../../services/settings';
-import { testIds } from '../../components/testIds';
+import { ImageDetailScene } from './ImageDetailScene';
+import { ImageListScene } from './ImageListScene';
+import { IMAGE_ROUTE_PARAM, imagePageUrl } from './links';
 
-// Placeholder until the page is built.
-export function imageScansPage(_settings: VigilSettings): SceneAppPage {
-  return new SceneAppPage({
-    title: 'ImageScans',
+function single(body: ImageListScene | ImageDetailScene): EmbeddedScene {
+  return new EmbeddedScene({ body: new SceneFlexLayout({ direction: 'column', children: [new SceneFlexItem({ body })] }) });
+}
+
+/** React Router hands the param decoded; an address typed by hand may still be encoded once more. */
+function refFromMatch(match: SceneRouteMatch<Record<string, string | undefined>>): string {
+  const raw = match.params[IMAGE_ROUTE_PARAM] ?? '';
+  try {
+    return /%[0-9a-fA-F]{2}/.test(raw) ? decodeURIComponent(raw) : raw;
+  } catch {
+    return raw;
+  }
+}
+
+export function imageScansPage(settings: VigilSettings): SceneAppPage {
+  const page: SceneAppPage = new SceneAppPage({
+    title: 'Image scans',
+    subTitle: 'The images in use, their vulnerabilities, policy verdicts and the upgrades that fix most',
     url: prefixRoute(ROUTES.ImageScans),
     routePath: ROUTES.ImageScans,
-    getScene: () =>
-      new EmbeddedScene({
-        body: new SceneFlexLayout({
-          children: [
-            new SceneFlexItem({
-              body: new SceneReactObject({
-                component: () => React.createElement('div', { 'data-testid': testIds.imageScans.container }, 'ImageScans'),
-              }),
-            }),
-          ],
-        }),
-      }),
+    preserveUrlKeys: ['q', 'severity', 'fixable', 'policy'],
+    getScene: () => single(new ImageListScene({ settings })),
+    drilldowns: [
+      {
+        routePath: `:${IMAGE_ROUTE_PARAM}`,
+        getPage: (match, parent) => {
+          const ref = refFromMatch(match);
+          return new SceneAppPage({
+            title: ref,
+            url: imagePageUrl(ref),
+            routePath: `:${IMAGE_ROUTE_PARAM}`,
+            getParentPage: () => parent,
+            getScene: () => single(new ImageDetailScene({ settings, imageRef: ref })),
+          });
+        },
+      },
+    ],
   });
+  return page;
 }
