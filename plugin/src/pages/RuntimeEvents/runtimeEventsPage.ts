@@ -1,26 +1,113 @@
-import { EmbeddedScene, SceneAppPage, SceneFlexLayout, SceneFlexItem, SceneReactObject } from '@grafana/scenes';
-import React from 'react';
+import {
+  EmbeddedScene,
+  PanelBuilders,
+  SceneAppPage,
+  SceneFlexItem,
+  SceneFlexLayout,
+  SceneQueryRunner,
+  SceneRefreshPicker,
+  SceneTimePicker,
+  SceneTimeRange,
+  type VizPanel,
+} from '@grafana/scenes';
 import { prefixRoute, ROUTES } from '../../constants';
 import type { VigilSettings } from '../../services/settings';
-import { testIds } from '../../components/testIds';
+import { DEFAULT_MAX_ALERTS } from '../../services/settings';
+import { alertFacetsQuery, alertLogsQuery, alertsByPriorityQuery, ALERT_PRIORITIES } from '../../services/logql';
+import { AlertFiltersScene } from '../../components/AlertTimeline/AlertFiltersScene';
+import { AlertTimelineScene } from '../../components/AlertTimeline/AlertTimelineScene';
+import { PRIORITY_COLORS } from '../../components/AlertTimeline/priority';
+import { PageContainer } from './PageContainer';
 
-// Placeholder until the page is built.
-export function runtimeEventsPage(_settings: VigilSettings): SceneAppPage {
+/** The queries of the page for the current filters: the timeline's lines and the histogram's counts. */
+export function runtimeEventsQueries(filters: AlertFiltersScene, maxLines: number) {
+  const f = filters.toFilters();
+  return {
+    logs: [{ refId: 'alerts', expr: alertLogsQuery(f), queryType: 'range', maxLines, direction: 'backward' }],
+    histogram: [{ refId: 'byPriority', expr: alertsByPriorityQuery(f), queryType: 'range', legendFormat: '{{priority}}' }],
+  };
+}
+
+export interface RuntimeEventsParts {
+  filters: AlertFiltersScene;
+  logs: SceneQueryRunner;
+  histogram: SceneQueryRunner;
+  header: PageContainer;
+  histogramPanel: VizPanel;
+  timeline: AlertTimelineScene;
+}
+
+/** The page's scene objects, wired: filter changes re-run both queries. */
+export function buildRuntimeEventsParts(settings: VigilSettings): RuntimeEventsParts {
+  const maxLines = settings.maxAlerts ?? DEFAULT_MAX_ALERTS;
+  const facets = new SceneQueryRunner({
+    datasource: settings.loki,
+    queries: [{ refId: 'facets', expr: alertFacetsQuery(), queryType: 'instant' }],
+  });
+  const filters = new AlertFiltersScene({ $data: facets });
+  const initial = runtimeEventsQueries(filters, maxLines);
+  const logs = new SceneQueryRunner({ datasource: settings.loki, queries: initial.logs });
+  const histogram = new SceneQueryRunner({ datasource: settings.loki, queries: initial.histogram, maxDataPoints: 120 });
+
+  // Filters change the LogQL itself (escaped by the builders), so the runners get new queries, not variables.
+  filters.addActivationHandler(() => {
+    let last = JSON.stringify(filters.toFilters());
+    const sub = filters.subscribeToState(() => {
+      const now = JSON.stringify(filters.toFilters());
+      if (now === last) return;
+      last = now;
+      const q = runtimeEventsQueries(filters, maxLines);
+      logs.setState({ queries: q.logs });
+      histogram.setState({ queries: q.histogram });
+      logs.runQueries();
+      histogram.runQueries();
+    });
+    return () => sub.unsubscribe();
+  });
+
+  const histogramPanel = PanelBuilders.timeseries()
+    .setTitle('Alerts by priority')
+    .setData(histogram)
+    .setCustomFieldConfig('drawStyle', 'bars' as never)
+    .setCustomFieldConfig('fillOpacity', 80)
+    .setCustomFieldConfig('stacking', { mode: 'normal' } as never)
+    .setOption('legend', { showLegend: true, displayMode: 'list', placement: 'right' } as never)
+    .setOption('tooltip', { mode: 'multi', sort: 'desc' } as never)
+    .setDecimals(0)
+    .setOverrides((b) => {
+      for (const p of ALERT_PRIORITIES) {
+        b.matchFieldsWithName(p).overrideColor({ mode: 'fixed', fixedColor: PRIORITY_COLORS[p] });
+      }
+    })
+    .build();
+
+  const header = new PageContainer({ loki: settings.loki, children: [filters] });
+  const timeline = new AlertTimelineScene({ $data: logs, inspectRoute: prefixRoute(ROUTES.Inspect), limit: maxLines });
+  return { filters, logs, histogram, header, histogramPanel, timeline };
+}
+
+export function buildRuntimeEventsScene(settings: VigilSettings): EmbeddedScene {
+  const { header, histogramPanel, timeline } = buildRuntimeEventsParts(settings);
+  return new EmbeddedScene({
+    $timeRange: new SceneTimeRange({ from: 'now-6h', to: 'now' }),
+    controls: [new SceneTimePicker({}), new SceneRefreshPicker({})],
+    body: new SceneFlexLayout({
+      direction: 'column',
+      children: [
+        new SceneFlexItem({ body: header }),
+        new SceneFlexItem({ height: 240, body: histogramPanel }),
+        new SceneFlexItem({ minHeight: 560, body: timeline }),
+      ],
+    }),
+  });
+}
+
+export function runtimeEventsPage(settings: VigilSettings): SceneAppPage {
   return new SceneAppPage({
-    title: 'RuntimeEvents',
+    title: 'Runtime events',
+    subTitle: 'Alerts of the Falco-compatible rules, from Loki',
     url: prefixRoute(ROUTES.RuntimeEvents),
     routePath: ROUTES.RuntimeEvents,
-    getScene: () =>
-      new EmbeddedScene({
-        body: new SceneFlexLayout({
-          children: [
-            new SceneFlexItem({
-              body: new SceneReactObject({
-                component: () => React.createElement('div', { 'data-testid': testIds.runtimeEvents.container }, 'RuntimeEvents'),
-              }),
-            }),
-          ],
-        }),
-      }),
+    getScene: () => buildRuntimeEventsScene(settings),
   });
 }

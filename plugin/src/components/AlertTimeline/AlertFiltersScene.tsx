@@ -1,0 +1,182 @@
+import React, { useEffect, useMemo, useState } from 'react';
+import { css } from '@emotion/css';
+import type { GrafanaTheme2, SelectableValue } from '@grafana/data';
+import {
+  SceneObjectBase,
+  SceneObjectUrlSyncConfig,
+  sceneGraph,
+  type SceneComponentProps,
+  type SceneObjectState,
+  type SceneObjectUrlValues,
+} from '@grafana/scenes';
+import { Field, Input, MultiSelect, useStyles2 } from '@grafana/ui';
+import { ALERT_PRIORITIES, MAX_MATCHER_VALUES, MAX_TEXT_FILTER, isPriority, type AlertFilters } from '../../services/logql';
+import { promSamples } from '../../services/inspectQueries';
+import { testIds } from '../testIds';
+import { PriorityLabel } from './priority';
+
+/** URL keys: the shared var-* convention, so other pages and dashboards can link to a filtered timeline. */
+export const ALERT_FILTER_URL_KEYS = {
+  namespace: 'var-namespace',
+  pod: 'var-pod',
+  rule: 'var-rule',
+  priority: 'var-priority',
+  text: 'var-text',
+} as const;
+
+export interface AlertFiltersState extends SceneObjectState {
+  namespace: string[];
+  pod: string[];
+  rule: string[];
+  priority: string[];
+  text: string;
+}
+
+const list = (v: SceneObjectUrlValues[string]): string[] =>
+  (Array.isArray(v) ? v : typeof v === 'string' && v !== '' ? [v] : []).filter((x) => typeof x === 'string' && x !== '').slice(0, MAX_MATCHER_VALUES);
+
+/**
+ * The Runtime events filters, kept in the URL. Its $data (optional) is the facet query
+ * (alertFacetsQuery): the namespaces, pods and rules that had alerts in the time range, offered as options.
+ */
+export class AlertFiltersScene extends SceneObjectBase<AlertFiltersState> {
+  static Component = AlertFiltersRenderer;
+  protected _urlSync = new SceneObjectUrlSyncConfig(this, { keys: Object.values(ALERT_FILTER_URL_KEYS) });
+
+  constructor(state: Partial<AlertFiltersState> = {}) {
+    super({ namespace: [], pod: [], rule: [], priority: [], text: '', ...state });
+  }
+
+  getUrlState(): SceneObjectUrlValues {
+    const s = this.state;
+    return {
+      [ALERT_FILTER_URL_KEYS.namespace]: s.namespace,
+      [ALERT_FILTER_URL_KEYS.pod]: s.pod,
+      [ALERT_FILTER_URL_KEYS.rule]: s.rule,
+      [ALERT_FILTER_URL_KEYS.priority]: s.priority,
+      [ALERT_FILTER_URL_KEYS.text]: s.text || undefined,
+    };
+  }
+
+  updateFromUrl(values: SceneObjectUrlValues): void {
+    const next: Partial<AlertFiltersState> = {};
+    const k = ALERT_FILTER_URL_KEYS;
+    if (k.namespace in values) next.namespace = list(values[k.namespace]);
+    if (k.pod in values) next.pod = list(values[k.pod]);
+    if (k.rule in values) next.rule = list(values[k.rule]);
+    if (k.priority in values) next.priority = list(values[k.priority]).filter(isPriority);
+    if (k.text in values) {
+      const t = values[k.text];
+      next.text = (typeof t === 'string' ? t : Array.isArray(t) ? (t[0] ?? '') : '').slice(0, MAX_TEXT_FILTER);
+    }
+    if (Object.keys(next).length > 0) this.setState(next);
+  }
+
+  /** The filters as the LogQL builders take them. */
+  toFilters(): AlertFilters {
+    const { namespace, pod, rule, priority, text } = this.state;
+    return { namespace, pod, rule, priority, text };
+  }
+}
+
+const toOptions = (values: Iterable<string>): Array<SelectableValue<string>> => [...values].sort().map((v) => ({ label: v, value: v }));
+
+function AlertFiltersRenderer({ model }: SceneComponentProps<AlertFiltersScene>) {
+  const styles = useStyles2(getStyles);
+  const { namespace, pod, rule, priority, text } = model.useState();
+  const data = model.state.$data ? sceneGraph.getData(model).useState().data : undefined;
+  const series = data?.series;
+  const facets = useMemo(() => {
+    const ns = new Set<string>(namespace);
+    const pods = new Set<string>(pod);
+    const rules = new Set<string>(rule);
+    for (const s of promSamples(series)) {
+      const l = s.labels;
+      if (l.namespace) ns.add(l.namespace);
+      // Pods of the chosen namespaces only, when some are chosen.
+      if (l.pod && (namespace.length === 0 || namespace.includes(l.namespace ?? ''))) pods.add(l.pod);
+      if (l.rule) rules.add(l.rule);
+    }
+    return { ns: toOptions(ns), pods: toOptions(pods), rules: toOptions(rules) };
+  }, [series, namespace, pod, rule]);
+
+  // Free text is applied on Enter, on blur, or after a pause in typing, not on every key.
+  const [draft, setDraft] = useState(text);
+  useEffect(() => setDraft(text), [text]);
+  useEffect(() => {
+    if (draft === text) return;
+    const t = setTimeout(() => model.setState({ text: draft.slice(0, MAX_TEXT_FILTER) }), 600);
+    return () => clearTimeout(t);
+  }, [draft, text, model]);
+  const commit = () => draft !== text && model.setState({ text: draft.slice(0, MAX_TEXT_FILTER) });
+
+  const values = (opts: Array<SelectableValue<string>>) => opts.map((o) => o.value).filter((v): v is string => typeof v === 'string');
+  const priorityOptions = ALERT_PRIORITIES.map((p) => ({ label: p, value: p }));
+
+  return (
+    <div className={styles.bar} data-testid={testIds.runtimeEvents.filters}>
+      <Field label="Namespace" className={styles.field}>
+        <MultiSelect
+          inputId="vigil-filter-namespace"
+          data-testid={testIds.runtimeEvents.namespaceFilter}
+          options={facets.ns}
+          value={namespace}
+          allowCustomValue
+          placeholder="All"
+          onChange={(v) => model.setState({ namespace: values(v) })}
+        />
+      </Field>
+      <Field label="Pod" className={styles.field}>
+        <MultiSelect
+          inputId="vigil-filter-pod"
+          data-testid={testIds.runtimeEvents.podFilter}
+          options={facets.pods}
+          value={pod}
+          allowCustomValue
+          placeholder="All"
+          onChange={(v) => model.setState({ pod: values(v) })}
+        />
+      </Field>
+      <Field label="Rule" className={styles.field}>
+        <MultiSelect
+          inputId="vigil-filter-rule"
+          data-testid={testIds.runtimeEvents.ruleFilter}
+          options={facets.rules}
+          value={rule}
+          allowCustomValue
+          placeholder="All"
+          onChange={(v) => model.setState({ rule: values(v) })}
+        />
+      </Field>
+      <Field label="Priority" className={styles.field}>
+        <MultiSelect
+          inputId="vigil-filter-priority"
+          data-testid={testIds.runtimeEvents.priorityFilter}
+          options={priorityOptions}
+          value={priority}
+          placeholder="All"
+          formatOptionLabel={(o) => (o.value && isPriority(o.value) ? <PriorityLabel priority={o.value} /> : String(o.label ?? ''))}
+          onChange={(v) => model.setState({ priority: values(v).filter(isPriority) })}
+        />
+      </Field>
+      <Field label="Text" className={styles.textField} description="Case-insensitive, anywhere in the alert">
+        <Input
+          id="vigil-filter-text"
+          data-testid={testIds.runtimeEvents.textFilter}
+          value={draft}
+          maxLength={MAX_TEXT_FILTER}
+          placeholder="/etc/shadow, nc, 203.0.113.7…"
+          onChange={(e) => setDraft(e.currentTarget.value)}
+          onBlur={commit}
+          onKeyDown={(e) => e.key === 'Enter' && commit()}
+        />
+      </Field>
+    </div>
+  );
+}
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  bar: css({ display: 'flex', flexWrap: 'wrap', gap: theme.spacing(1), alignItems: 'flex-end' }),
+  field: css({ minWidth: 200, flex: '1 1 200px', marginBottom: 0 }),
+  textField: css({ minWidth: 260, flex: '2 1 260px', marginBottom: 0 }),
+});
