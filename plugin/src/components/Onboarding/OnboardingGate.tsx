@@ -1,5 +1,5 @@
 import React from 'react';
-import { LoadingState } from '@grafana/data';
+import { LoadingState, type PanelData } from '@grafana/data';
 import { SceneObjectBase, type SceneComponentProps, type SceneDataProvider, type SceneObject, type SceneObjectState } from '@grafana/scenes';
 import type { VigilSettings } from '../../services/settings';
 import { missingDataSources } from './dataSources';
@@ -50,15 +50,17 @@ export class OnboardingGate extends SceneObjectBase<OnboardingGateState> {
       return;
     }
     const kind = this.state.probeDataSource ?? 'prometheus';
-    const sub = probe.subscribeToState((s) => {
-      const data = s.data;
+    const check = (data: PanelData | undefined) => {
       if (!data || data.state !== LoadingState.Done) {
         return;
       }
       const empty = framesAreEmpty(data.series);
       this.setState({ noData: empty ? { kind: 'no-data', dataSource: kind, uid: settings[kind].uid ?? '' } : undefined });
-    });
+    };
+    const sub = probe.subscribeToState((s) => check(s.data));
     const deactivateProbe = probe.activate();
+    // A provider may hold its answer already (cached, static): it will not change state again.
+    check(probe.state.data);
     return () => {
       sub.unsubscribe();
       deactivateProbe();
