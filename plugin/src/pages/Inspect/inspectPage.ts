@@ -1,26 +1,142 @@
-import { EmbeddedScene, SceneAppPage, SceneFlexLayout, SceneFlexItem, SceneReactObject } from '@grafana/scenes';
-import React from 'react';
+import {
+  EmbeddedScene,
+  PanelBuilders,
+  SceneAppPage,
+  SceneCSSGridLayout,
+  SceneFlexItem,
+  SceneFlexLayout,
+  SceneQueryRunner,
+  SceneRefreshPicker,
+  SceneTimePicker,
+  SceneTimeRange,
+  type VizPanel,
+} from '@grafana/scenes';
 import { prefixRoute, ROUTES } from '../../constants';
-import type { VigilSettings } from '../../services/settings';
+import { DEFAULT_MAX_ALERTS, type VigilSettings } from '../../services/settings';
+import { activityLogsQuery, alertLogsQuery } from '../../services/logql';
+import { metadataQueries, resourceCharts, type ContainerTarget } from '../../services/inspectQueries';
+import { AlertTimelineScene } from '../../components/AlertTimeline/AlertTimelineScene';
 import { testIds } from '../../components/testIds';
+import { PageContainer } from '../RuntimeEvents/PageContainer';
+import { ContainerActivityScene, ContainerSummaryScene, InspectTargetScene } from './inspectScenes';
 
-// Placeholder until the page is built.
-export function inspectPage(_settings: VigilSettings): SceneAppPage {
+/** Loki's default max_entries_limit_per_query; a capture holds ~3,200 entries with the recorder's defaults. */
+export const MAX_ACTIVITY_LINES = 5000;
+
+/** Every query of the page for one container (none without a container). */
+export function inspectQueries(t: ContainerTarget | undefined, maxAlerts: number) {
+  if (!t) return { metadata: [], charts: resourceCharts({ namespace: '', pod: '', container: '' }).map(() => []), alerts: [], activity: [] };
+  const scope = { namespace: t.namespace || undefined, pod: t.pod || undefined, container: t.container, node: t.node };
+  return {
+    metadata: metadataQueries(t).map((q) => ({ refId: q.refId, expr: q.expr, instant: true, range: false, format: 'table' })),
+    charts: resourceCharts(t).map((c) => c.queries.map((q) => ({ refId: q.refId, expr: q.expr, legendFormat: q.legendFormat, range: true }))),
+    alerts: [
+      {
+        refId: 'alerts',
+        expr: alertLogsQuery({ namespace: t.namespace ? [t.namespace] : [], pod: t.pod ? [t.pod] : [], container: [t.container], node: t.node ? [t.node] : [] }),
+        queryType: 'range',
+        maxLines: maxAlerts,
+        direction: 'backward',
+      },
+    ],
+    // The capture is chosen in the model (one answer serves every capture of the container).
+    activity: [{ refId: 'activity', expr: activityLogsQuery(scope), queryType: 'range', maxLines: MAX_ACTIVITY_LINES, direction: 'backward' }],
+  };
+}
+
+export interface InspectParts {
+  target: InspectTargetScene;
+  header: PageContainer;
+  summary: ContainerSummaryScene;
+  charts: VizPanel[];
+  alerts: AlertTimelineScene;
+  activity: ContainerActivityScene;
+  runners: { metadata: SceneQueryRunner; charts: SceneQueryRunner[]; alerts: SceneQueryRunner; activity: SceneQueryRunner };
+}
+
+export function buildInspectParts(settings: VigilSettings): InspectParts {
+  const maxAlerts = settings.maxAlerts ?? DEFAULT_MAX_ALERTS;
+  const containers = new SceneQueryRunner({
+    datasource: settings.prometheus,
+    queries: [{ refId: 'containers', expr: 'max by (node, namespace, pod, container) (vigil_container_info)', instant: true, range: false, format: 'table' }],
+  });
+  const target = new InspectTargetScene({ $data: containers });
+  const q = inspectQueries(target.target(), maxAlerts);
+  const metadata = new SceneQueryRunner({ datasource: settings.prometheus, queries: q.metadata });
+  const specs = resourceCharts({ namespace: '', pod: '', container: '' });
+  const chartRunners = specs.map((_, i) => new SceneQueryRunner({ datasource: settings.prometheus, queries: q.charts[i] ?? [], maxDataPoints: 300 }));
+  const alertsRunner = new SceneQueryRunner({ datasource: settings.loki, queries: q.alerts });
+  const activityRunner = new SceneQueryRunner({ datasource: settings.loki, queries: q.activity });
+
+  // A new container means new PromQL/LogQL (its values escaped by the builders); a new capture only refilters.
+  target.addActivationHandler(() => {
+    let last = JSON.stringify(target.target() ?? null);
+    const sub = target.subscribeToState(() => {
+      const now = JSON.stringify(target.target() ?? null);
+      if (now === last) return;
+      last = now;
+      const next = inspectQueries(target.target(), maxAlerts);
+      const all: Array<[SceneQueryRunner, object[]]> = [
+        [metadata, next.metadata],
+        ...chartRunners.map((r, i) => [r, next.charts[i] ?? []] as [SceneQueryRunner, object[]]),
+        [alertsRunner, next.alerts],
+        [activityRunner, next.activity],
+      ];
+      for (const [runner, queries] of all) {
+        runner.setState({ queries: queries as never });
+        runner.runQueries();
+      }
+    });
+    return () => sub.unsubscribe();
+  });
+
+  const charts = specs.map((spec, i) =>
+    PanelBuilders.timeseries()
+      .setTitle(spec.title)
+      .setData(chartRunners[i])
+      .setUnit(spec.unit)
+      .setCustomFieldConfig('fillOpacity', 10)
+      .setOption('legend', { showLegend: true, displayMode: 'list', placement: 'bottom' } as never)
+      .build()
+  );
+
+  return {
+    target,
+    header: new PageContainer({ loki: settings.loki, prometheus: settings.prometheus, children: [target], testId: testIds.inspect.container }),
+    summary: new ContainerSummaryScene({ $data: metadata, scannerConfigured: settings.scannerConfigured }),
+    charts,
+    alerts: new AlertTimelineScene({ $data: alertsRunner, inspectRoute: prefixRoute(ROUTES.Inspect), limit: maxAlerts, hideContainer: true, height: 300 }),
+    activity: new ContainerActivityScene({ $data: activityRunner }),
+    runners: { metadata, charts: chartRunners, alerts: alertsRunner, activity: activityRunner },
+  };
+}
+
+export function buildInspectScene(settings: VigilSettings): EmbeddedScene {
+  const p = buildInspectParts(settings);
+  return new EmbeddedScene({
+    $timeRange: new SceneTimeRange({ from: 'now-1h', to: 'now' }),
+    controls: [new SceneTimePicker({}), new SceneRefreshPicker({})],
+    body: new SceneFlexLayout({
+      direction: 'column',
+      children: [
+        new SceneFlexItem({ body: p.header }),
+        new SceneFlexItem({ body: p.summary }),
+        new SceneFlexItem({
+          body: new SceneCSSGridLayout({ templateColumns: 'repeat(auto-fit, minmax(380px, 1fr))', autoRows: '220px', children: p.charts, isLazy: true }),
+        }),
+        new SceneFlexItem({ minHeight: 380, body: p.alerts }),
+        new SceneFlexItem({ minHeight: 700, body: p.activity }),
+      ],
+    }),
+  });
+}
+
+export function inspectPage(settings: VigilSettings): SceneAppPage {
   return new SceneAppPage({
-    title: 'Inspect',
+    title: 'Container inspect',
+    subTitle: 'One container: metadata, resources, alerts, captured activity and image vulnerabilities',
     url: prefixRoute(ROUTES.Inspect),
     routePath: ROUTES.Inspect,
-    getScene: () =>
-      new EmbeddedScene({
-        body: new SceneFlexLayout({
-          children: [
-            new SceneFlexItem({
-              body: new SceneReactObject({
-                component: () => React.createElement('div', { 'data-testid': testIds.inspect.container }, 'Inspect'),
-              }),
-            }),
-          ],
-        }),
-      }),
+    getScene: () => buildInspectScene(settings),
   });
 }

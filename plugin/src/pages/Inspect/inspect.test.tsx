@@ -1,0 +1,114 @@
+import '../../components/AlertTimeline/sceneTestEnv';
+import React from 'react';
+import { act, render, screen, waitFor, within } from '@testing-library/react';
+import { MemoryRouter } from 'react-router-dom';
+import { of } from 'rxjs';
+import { FieldType, LoadingState, type DataFrame, type DataQueryRequest, type PanelData } from '@grafana/data';
+import { setBackendSrv, setDataSourceSrv, setRunRequest, type BackendSrv, type DataSourceSrv } from '@grafana/runtime';
+import { registerRuntimeDataSourceInstance } from '@grafana/runtime/unstable';
+import { EmbeddedScene, SceneFlexItem, SceneFlexLayout, SceneTimeRange } from '@grafana/scenes';
+import { buildInspectParts } from './inspectPage';
+import { settingsFromJsonData } from '../../services/settings';
+import { testIds } from '../../components/testIds';
+import { RECORDER_ENTRIES, activityEntry, alertEntry, logsFrame } from '../../services/lokiFrames.fixture';
+
+const DIGEST = 'sha256:' + '6b'.repeat(32);
+const exprs: string[] = [];
+const scannerUrls: string[] = [];
+
+function table(refId: string, cols: Record<string, string>): DataFrame {
+  return {
+    refId,
+    length: 1,
+    fields: [
+      { name: 'Time', type: FieldType.time, config: {}, values: [1] },
+      ...Object.entries(cols).map(([name, v]) => ({ name, type: FieldType.string, config: {}, values: [v] })),
+      { name: `Value #${refId}`, type: FieldType.number, config: {}, values: [refId === 'start' ? 1764801000 : 1] },
+    ],
+  } as DataFrame;
+}
+
+// Stand-ins for what Grafana serves: the data source instances by uid, its query plumbing (runRequest) answering
+// by query, and the plugin proxy to the scanner.
+beforeAll(() => {
+  const meta = (id: string) => ({ id, info: { logos: { small: '', large: '' } } });
+  const settings = [
+    { uid: 'vigil-loki', type: 'loki', name: 'Loki', meta: meta('loki') },
+    { uid: 'vigil-prometheus', type: 'prometheus', name: 'Prometheus', meta: meta('prometheus') },
+  ];
+  for (const s of settings) {
+    registerRuntimeDataSourceInstance({ dataSource: { ...s, instanceSettings: s, getRef: () => ({ uid: s.uid, type: s.type }), query: () => of({ data: [] }) } } as never);
+  }
+  setDataSourceSrv({
+    getList: () => settings,
+    getInstanceSettings: (ref: string | { uid?: string } | null | undefined) => settings.find((s) => s.uid === (typeof ref === 'string' ? ref : ref?.uid)),
+    get: () => Promise.reject(new Error('unused')),
+    reload: () => undefined,
+    registerRuntimeDataSource: () => undefined,
+  } as unknown as DataSourceSrv);
+  setRunRequest((_ds: unknown, req: DataQueryRequest) => {
+    const series: DataFrame[] = [];
+    for (const t of req.targets as unknown as Array<{ refId: string; expr: string }>) {
+      exprs.push(t.expr);
+      if (!t.expr.includes('cart')) continue;
+      if (t.refId === 'info') series.push(table('info', { node: 'node-a', namespace: 'shop', pod: 'cart-7d9f8-x2k4q', container: 'cart', image: 'registry.local/shop/cart:1.4', image_digest: DIGEST, runtime: 'containerd' }));
+      if (t.refId === 'start') series.push(table('start', {}));
+      if (t.refId === 'labels') series.push(table('labels', { namespace: 'shop', pod: 'cart-7d9f8-x2k4q', label_app: 'cart' }));
+      if (t.refId === 'activity') series.push(logsFrame(RECORDER_ENTRIES.map((e) => activityEntry(e)), 'activity'));
+      if (t.refId === 'alerts') series.push(logsFrame([alertEntry({ ms: 1764801601201, namespace: 'shop', pod: 'cart-7d9f8-x2k4q', container: 'cart', rule: 'Read sensitive file untrusted', priority: 'Warning' })], 'alerts'));
+    }
+    return of({ state: LoadingState.Done, series, timeRange: req.range } as PanelData);
+  });
+  setBackendSrv({
+    fetch: (o: { url: string }) => {
+      scannerUrls.push(o.url);
+      return of({
+        data: { images: [{ id: DIGEST, ref: 'registry.local/shop/cart:1.4', digest: DIGEST, severity: { CRITICAL: 1, HIGH: 2 }, fixable: { CRITICAL: 1, HIGH: 0 }, policy: { verdict: 'fail', violated: [{ id: 'vulnerabilities' }] } }] },
+        status: 200,
+      });
+    },
+  } as unknown as BackendSrv);
+});
+
+describe('Container inspect page', () => {
+  it('shows metadata, alerts, the activity tree and the image verdict of the container in the URL', async () => {
+    const parts = buildInspectParts(settingsFromJsonData({ scannerUrl: 'http://vigil-scanner:9712' }));
+    const scene = new EmbeddedScene({
+      $timeRange: new SceneTimeRange({ from: 'now-1h', to: 'now' }),
+      body: new SceneFlexLayout({
+        direction: 'column',
+        // The resource VizPanels need Grafana's panel plugin loader; their runners are checked by their queries.
+        children: [parts.header, parts.summary, parts.alerts, parts.activity].map((body) => new SceneFlexItem({ body })),
+      }),
+    });
+    render(
+      <MemoryRouter>
+        <scene.Component model={scene} />
+      </MemoryRouter>
+    );
+    expect(await screen.findByTestId(testIds.inspect.noTarget)).toBeInTheDocument();
+
+    act(() => parts.target.updateFromUrl({ 'var-namespace': 'shop', 'var-pod': 'cart-7d9f8-x2k4q', 'var-container': 'cart', 'var-node': 'node-a', capture: '01KBK5YQNH9ED0DH' }));
+    const md = await screen.findByTestId(testIds.inspect.metadata);
+    await waitFor(() => expect(md).toHaveTextContent('registry.local/shop/cart:1.4'));
+    expect(md).toHaveTextContent(DIGEST);
+    expect(md).toHaveTextContent('2025-12-03T22:30:00.000Z');
+    expect(screen.getByTestId(testIds.inspect.podLabels)).toHaveTextContent('app=cart');
+
+    await waitFor(() => expect(screen.getAllByTestId(testIds.inspect.process)).toHaveLength(3));
+    expect(screen.getAllByTestId(testIds.runtimeEvents.row)).toHaveLength(1);
+    const vulns = screen.getByTestId(testIds.inspect.vulnerabilities);
+    await waitFor(() => expect(vulns).toHaveTextContent('CRITICAL 1 (fixable 1)'));
+    expect(within(vulns).getByRole('link', { name: /Findings of/ })).toHaveAttribute('href', `/a/vigil-security-app/image-scans/${encodeURIComponent('registry.local/shop/cart:1.4')}`);
+    expect(scannerUrls).toEqual(['/api/plugin-proxy/vigil-security-app/scanner/api/v1/images']);
+    expect(parts.runners.charts[0]!.state.queries[0]).toMatchObject({
+      expr: 'sum(rate(vigil_container_cpu_usage_seconds_total{namespace="shop", pod="cart-7d9f8-x2k4q", container="cart", node="node-a"}[$__rate_interval]))',
+    });
+    expect(exprs).toContain('{job="vigil", stream="activity", node="node-a", namespace="shop", pod="cart-7d9f8-x2k4q", container="cart"}');
+
+    // Hostile URL values are escaped into the queries, never pasted.
+    act(() => parts.target.updateFromUrl({ 'var-namespace': 'x"}or{a=~".*', 'var-pod': 'p', 'var-container': 'c\\', 'var-node': '' }));
+    await waitFor(() => expect(exprs).toContain('max(vigil_container_start_time_seconds{namespace="x\\"}or{a=~\\".*", pod="p", container="c\\\\"})'));
+    expect(parts.target.getUrlState()).toMatchObject({ 'var-container': 'c\\', capture: '01KBK5YQNH9ED0DH' });
+  });
+});
