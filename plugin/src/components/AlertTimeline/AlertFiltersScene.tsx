@@ -41,7 +41,7 @@ const list = (v: SceneObjectUrlValues[string]): string[] =>
  */
 export class AlertFiltersScene extends SceneObjectBase<AlertFiltersState> {
   static Component = AlertFiltersRenderer;
-  protected _urlSync = new SceneObjectUrlSyncConfig(this, { keys: Object.values(ALERT_FILTER_URL_KEYS) });
+  protected override _urlSync = new SceneObjectUrlSyncConfig(this, { keys: Object.values(ALERT_FILTER_URL_KEYS) });
 
   constructor(state: Partial<AlertFiltersState> = {}) {
     super({ namespace: [], pod: [], rule: [], priority: [], text: '', ...state });

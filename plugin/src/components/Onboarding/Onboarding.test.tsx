@@ -1,4 +1,3 @@
-import '../AlertTimeline/sceneTestEnv';
 import React from 'react';
 import { render, screen, waitFor } from '@testing-library/react';
 import { MemoryRouter } from 'react-router-dom';

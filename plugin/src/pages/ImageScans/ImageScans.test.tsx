@@ -1,5 +1,3 @@
-// jsdom lacks IntersectionObserver, which Scenes' LazyLoader needs at import time (shared stand-in, imported first).
-import '../../components/AlertTimeline/sceneTestEnv';
 import React from 'react';
 import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';

@@ -1,4 +1,3 @@
-import '../../components/AlertTimeline/sceneTestEnv';
 import React from 'react';
 import { act, render, screen, waitFor, within } from '@testing-library/react';
 import { MemoryRouter } from 'react-router-dom';

@@ -8,6 +8,7 @@ import {
   SceneObjectUrlSyncConfig,
   sceneGraph,
   type SceneComponentProps,
+  type SceneObject,
   type SceneObjectState,
   type SceneObjectUrlValues,
 } from '@grafana/scenes';
@@ -40,7 +41,7 @@ const one = (v: SceneObjectUrlValues[string]): string => {
 /** The container (and capture) the Inspect page shows, in the URL. Its $data lists the known containers. */
 export class InspectTargetScene extends SceneObjectBase<InspectTargetState> {
   static Component = InspectTargetRenderer;
-  protected _urlSync = new SceneObjectUrlSyncConfig(this, { keys: [...INSPECT_URL_KEYS] });
+  protected override _urlSync = new SceneObjectUrlSyncConfig(this, { keys: [...INSPECT_URL_KEYS] });
 
   constructor(state: Partial<InspectTargetState> = {}) {
     super({ key: INSPECT_TARGET_KEY, namespace: '', pod: '', container: '', node: '', ...state });
@@ -77,7 +78,7 @@ export class InspectTargetScene extends SceneObjectBase<InspectTargetState> {
   }
 }
 
-export function findTarget(model: SceneObjectBase): InspectTargetScene {
+export function findTarget(model: SceneObject): InspectTargetScene {
   return sceneGraph.findByKeyAndType(model, INSPECT_TARGET_KEY, InspectTargetScene);
 }
 

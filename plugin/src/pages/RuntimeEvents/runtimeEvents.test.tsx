@@ -1,4 +1,3 @@
-import '../../components/AlertTimeline/sceneTestEnv';
 import React from 'react';
 import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { of } from 'rxjs';
