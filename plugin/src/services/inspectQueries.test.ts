@@ -1,5 +1,5 @@
 import { FieldType, type DataFrame } from '@grafana/data';
-import { canonicalRef, containerMetadata, containerSelector, matchImage, metadataQueries, parseImageList, promString, resourceCharts } from './inspectQueries';
+import { containerMetadata, containerSelector, metadataQueries, promString, resourceCharts } from './inspectQueries';
 
 const target = { namespace: 'shop', pod: 'cart-7d9f8-x2k4q', container: 'cart', node: 'node-a' };
 
@@ -61,32 +61,5 @@ describe('containerMetadata', () => {
     expect(md.podLabels).toBeUndefined();
     expect(md.ambiguous).toBe(true);
     expect(md.startedAt).toBeUndefined();
-  });
-});
-
-describe('matchImage', () => {
-  const d1 = 'sha256:' + '1'.repeat(64);
-  const d2 = 'sha256:' + '2'.repeat(64);
-  const images = parseImageList({
-    images: [
-      { id: d1, ref: 'registry.local/shop/cart:1.4', digest: d1, index_digest: d2 },
-      { id: 'ref:nginx', ref: 'nginx:1.25.3', refs: ['nginx:1.25.3'] },
-      'junk',
-      { noid: true },
-    ],
-  });
-  it('parses tolerantly', () => {
-    expect(images).toHaveLength(2);
-    expect(parseImageList(null)).toEqual([]);
-    expect(parseImageList({ images: 'x' })).toEqual([]);
-  });
-  it('matches by any digest, with runtime prefixes', () => {
-    expect(matchImage(images, 'other', `docker-pullable://registry.local/shop/cart@${d2}`)?.id).toBe(d1);
-  });
-  it('falls back to a canonical reference', () => {
-    expect(matchImage(images, 'docker.io/library/nginx:1.25.3', undefined)?.id).toBe('ref:nginx');
-    expect(matchImage(images, 'nginx:1.26', undefined)).toBeUndefined();
-    expect(canonicalRef('nginx')).toBe('docker.io/library/nginx:latest');
-    expect(canonicalRef('localhost:5000/a/b')).toBe('localhost:5000/a/b:latest');
   });
 });

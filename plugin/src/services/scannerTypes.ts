@@ -38,6 +38,11 @@ export interface ImageListEntry {
   ref: string;
   refs: string[];
   digest: string | null;
+  /** The other digests the image is known under (multi-arch index, manifest, config): the Inspect page matches a
+   * container's image digest against any of them. */
+  manifestDigest: string | null;
+  indexDigest: string | null;
+  configDigest: string | null;
   osName: string | null;
   status: ImageStatus;
   /** null before the first result */

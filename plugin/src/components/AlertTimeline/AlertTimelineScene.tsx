@@ -3,6 +3,7 @@ import { LoadingState } from '@grafana/data';
 import { SceneObjectBase, sceneGraph, type SceneComponentProps, type SceneObjectState } from '@grafana/scenes';
 import { Alert, EmptyState, LoadingPlaceholder, TextLink } from '@grafana/ui';
 import { alertRowsFromFrames } from '../../services/alerts';
+import { CONFIG_PAGE_URL } from '../Onboarding';
 import { testIds } from '../testIds';
 import { AlertTimeline } from './AlertTimeline';
 
@@ -45,7 +46,7 @@ function AlertTimelineSceneRenderer({ model }: SceneComponentProps<AlertTimeline
         <EmptyState variant="not-found" message="No alerts in this time range">
           Widen the time range or clear the filters. No alerts at all? Check that vigil node sends to Loki (the{' '}
           <code>loki.url</code> setting, docs/loki.md) and that the Loki data source is the one on the{' '}
-          <TextLink href="/plugins/vigil-security-app" inline>
+          <TextLink href={CONFIG_PAGE_URL} inline>
             configuration page
           </TextLink>
           .

@@ -9,8 +9,8 @@ import { describeAdvice, remediationForReport } from '../../services/remediation
 import { advisoryUrl, compareFindings, findImage, isScannerId } from '../../services/scannerApi';
 import type { Finding, ImageLayer, ImageListEntry, ImagePackage, ImageReport, ImageReportAnswer } from '../../services/scannerTypes';
 import type { VigilSettings } from '../../services/settings';
-import { fetchImageList, fetchImageReport } from './scannerClient';
-import { SeverityBadge, VerdictBadge } from './SeverityCounts';
+import { fetchImageList, fetchImageReport } from '../../api/scannerClient';
+import { SeverityBadge, VerdictBadge } from '../../components/SeverityCounts/SeverityCounts';
 
 export interface ImageDetailSceneState extends SceneObjectState {
   settings: VigilSettings;

@@ -25,8 +25,8 @@ import { compareByRisk, filterImages, isSeverity, totalOf, type ImageFilter } fr
 import { SEVERITIES, type ImageList, type ImageListEntry, type Severity } from '../../services/scannerTypes';
 import type { VigilSettings } from '../../services/settings';
 import { imagePageUrl } from './links';
-import { fetchImageList, ScannerRequestError } from './scannerClient';
-import { SeverityCountBadges, VerdictBadge } from './SeverityCounts';
+import { fetchImageList, ScannerRequestError } from '../../api/scannerClient';
+import { SeverityCountBadges, VerdictBadge } from '../../components/SeverityCounts/SeverityCounts';
 
 export interface ImageListSceneState extends SceneObjectState, ImageFilter {
   settings: VigilSettings;

@@ -1,6 +1,6 @@
 // Test support: a BackendSrv with Grafana's own behaviour for fetch() — an Observable of a FetchResponse for 2xx,
 // an error of FetchError shape otherwise — answering from a table of URL → (status, JSON body). It stands for
-// Grafana's plugin proxy in front of the scanner; the code under test (scannerClient, the scenes) runs unchanged.
+// Grafana's plugin proxy in front of the scanner; the code under test (api/scannerClient, the scenes) runs unchanged.
 import { setBackendSrv, type BackendSrv, type BackendSrvRequest, type FetchError, type FetchResponse } from '@grafana/runtime';
 import { Observable } from 'rxjs';
 

@@ -1,8 +1,6 @@
 import React, { useEffect, useMemo, useState } from 'react';
 import { css } from '@emotion/css';
-import { lastValueFrom } from 'rxjs';
 import type { GrafanaTheme2, SelectableValue } from '@grafana/data';
-import { getBackendSrv } from '@grafana/runtime';
 import {
   SceneObjectBase,
   SceneObjectUrlSyncConfig,
@@ -13,11 +11,16 @@ import {
   type SceneObjectUrlValues,
 } from '@grafana/scenes';
 import { Alert, EmptyState, Field, LinkButton, LoadingPlaceholder, Select, Stack, Tag, TextLink, useStyles2 } from '@grafana/ui';
-import { prefixRoute, ROUTES, SCANNER_PROXY_BASE } from '../../constants';
+import { prefixRoute, ROUTES } from '../../constants';
 import { isCaptureId } from '../../services/logql';
 import { activityModelFromFrames } from '../../services/capture';
-import { containerMetadata, matchImage, parseImageList, promSamples, type ContainerTarget, type ScannerImageSummary } from '../../services/inspectQueries';
+import { containerMetadata, promSamples, type ContainerTarget } from '../../services/inspectQueries';
+import { matchImage } from '../../services/imageMatch';
+import type { ImageListEntry } from '../../services/scannerTypes';
+import { fetchImageList } from '../../api/scannerClient';
+import { imagePageUrl } from '../ImageScans/links';
 import { ActivityTimeline } from '../../components/ActivityTimeline/ActivityTimeline';
+import { CONFIG_PAGE_URL } from '../../components/Onboarding';
 import { testIds } from '../../components/testIds';
 
 export const INSPECT_TARGET_KEY = 'vigil-inspect-target';
@@ -146,7 +149,7 @@ export class ContainerSummaryScene extends SceneObjectBase<ContainerSummaryState
   static Component = ContainerSummaryRenderer;
 }
 
-type ScanState = { kind: 'idle' } | { kind: 'loading' } | { kind: 'error'; message: string } | { kind: 'done'; images: ScannerImageSummary[] };
+type ScanState = { kind: 'idle' } | { kind: 'loading' } | { kind: 'error'; message: string } | { kind: 'done'; images: ImageListEntry[] };
 
 function ContainerSummaryRenderer({ model }: SceneComponentProps<ContainerSummaryScene>) {
   const styles = useStyles2(getStyles);
@@ -161,9 +164,9 @@ function ContainerSummaryRenderer({ model }: SceneComponentProps<ContainerSummar
     if (!scannerConfigured || !target.container) return;
     let cancelled = false;
     setScan({ kind: 'loading' });
-    lastValueFrom(getBackendSrv().fetch<unknown>({ url: `${SCANNER_PROXY_BASE}/api/v1/images`, showErrorAlert: false }))
-      .then((r) => !cancelled && setScan({ kind: 'done', images: parseImageList(r.data) }))
-      .catch((e: unknown) => !cancelled && setScan({ kind: 'error', message: errorText(e) }));
+    fetchImageList()
+      .then((list) => !cancelled && setScan({ kind: 'done', images: list.images }))
+      .catch((e: unknown) => !cancelled && setScan({ kind: 'error', message: e instanceof Error ? e.message : String(e) }));
     return () => {
       cancelled = true;
     };
@@ -208,7 +211,7 @@ function ContainerSummaryRenderer({ model }: SceneComponentProps<ContainerSummar
         {!scannerConfigured ? (
           <span>
             The scanner API is not configured (
-            <TextLink href="/plugins/vigil-security-app" inline>
+            <TextLink href={CONFIG_PAGE_URL} inline>
               configuration page
             </TextLink>
             ).
@@ -225,15 +228,15 @@ function ContainerSummaryRenderer({ model }: SceneComponentProps<ContainerSummar
           <Stack direction="column" gap={1}>
             <div className={styles.tags}>
               {(['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN'] as const).map((sev) => (
-                <Tag key={sev} name={`${sev} ${image.severity?.[sev] ?? 0} (fixable ${image.fixable?.[sev] ?? 0})`} colorIndex={sevColor(sev)} />
+                <Tag key={sev} name={`${sev} ${image.severity[sev]} (fixable ${image.fixable[sev]})`} colorIndex={sevColor(sev)} />
               ))}
             </div>
             <span>
-              Policy: <strong>{image.policy?.verdict ?? 'unknown'}</strong>
-              {image.policy?.violated?.length ? ` — violates ${image.policy.violated.map((p) => p.id).join(', ')}` : ''}
+              Policy: <strong>{image.policy.verdict}</strong>
+              {image.policy.violated.length > 0 ? ` — violates ${image.policy.violated.map((p) => p.id).join(', ')}` : ''}
             </span>
-            <LinkButton variant="secondary" size="sm" icon="shield" href={`${prefixRoute(ROUTES.ImageScans)}/${encodeURIComponent(image.ref ?? image.id)}`}>
-              Findings of {image.ref ?? image.id}
+            <LinkButton variant="secondary" size="sm" icon="shield" href={imagePageUrl(image.ref)}>
+              Findings of {image.ref}
             </LinkButton>
           </Stack>
         )}
@@ -244,13 +247,6 @@ function ContainerSummaryRenderer({ model }: SceneComponentProps<ContainerSummar
 
 function sevColor(s: string): number {
   return ({ CRITICAL: 6, HIGH: 7, MEDIUM: 3, LOW: 5, UNKNOWN: 9 } as Record<string, number>)[s] ?? 0;
-}
-
-function errorText(e: unknown): string {
-  const r = e as { status?: number; statusText?: string; data?: { error?: unknown; message?: unknown } };
-  const detail = typeof r?.data?.error === 'string' ? r.data.error : typeof r?.data?.message === 'string' ? r.data.message : '';
-  const text = [r?.status ? `HTTP ${r.status}` : '', r?.statusText ?? '', detail].filter(Boolean).join(' ');
-  return (text || (e instanceof Error ? e.message : 'request failed')).slice(0, 300);
 }
 
 /** The activity of the selected container's captures (Loki `stream="activity"`), via its $data runner. */

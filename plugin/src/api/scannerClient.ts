@@ -1,10 +1,11 @@
 // The scanner's API through Grafana's plugin proxy route (plugin.json `routes`, path `scanner`): Grafana adds the
 // bearer token server-side, so the browser never holds it. Answers are validated by services/scannerApi.ts.
+// The one scanner client of the app: the Image scans pages and the Inspect page's image verdict both use it.
 import { getBackendSrv, isFetchError } from '@grafana/runtime';
 import { lastValueFrom } from 'rxjs';
-import { SCANNER_PROXY_BASE } from '../../constants';
-import { describeHttpError, parseImageList, parseImageReportAnswer } from '../../services/scannerApi';
-import type { ImageList, ImageReportAnswer } from '../../services/scannerTypes';
+import { SCANNER_PROXY_BASE } from '../constants';
+import { describeHttpError, parseImageList, parseImageReportAnswer } from '../services/scannerApi';
+import type { ImageList, ImageReportAnswer } from '../services/scannerTypes';
 
 /** A failed call: `status` 0 means no HTTP answer (network, proxy route missing). */
 export class ScannerRequestError extends Error {
