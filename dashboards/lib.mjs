@@ -137,7 +137,7 @@ export function table(title, description, targets, { w = 12, h = 8, unit = 'shor
   return {
     ...base('table', title, description, targets, w, h),
     fieldConfig: { defaults: { unit, links, custom: { align: 'auto', cellOptions: { type: 'auto' }, filterable: true } }, overrides },
-    options: { showHeader: true, cellHeight: 'sm', footer: { show: false, reducer: ['sum'], fields: '' }, ...(sortBy ? { sortBy } : {}) },
+    options: { showHeader: true, cellHeight: 'sm', frameIndex: 0, ...(sortBy ? { sortBy } : {}) },
     transformations: transformations ?? [
       { id: 'merge', options: {} },
       { id: 'organize', options: { excludeByName: { Time: true, __name__: true, job: true }, renameByName: { 'Value #A': 'Value' } } },
@@ -237,13 +237,16 @@ export function layout(items) {
 // ---------------------------------------------------------------------------------------------------------------
 // The dashboard itself.
 
-/** Links every dashboard carries: the other Vigil dashboards (by tag) and the app's pages. */
+/**
+ * Links every dashboard carries: the other Vigil dashboards (by tag) and the app's pages. Icons are keys of
+ * Grafana's linkIconMap ('external link', dashboard, question, info, bolt, doc, cloud); any other name shows none.
+ */
 export function standardLinks() {
   return [
     { type: 'dashboards', title: 'Vigil dashboards', tags: [TAG], asDropdown: true, includeVars: true, keepTime: true, icon: 'external link', targetBlank: false, tooltip: '', url: '' },
     { type: 'link', title: 'Runtime events (app)', url: `${APP}/runtime-events`, tags: [], asDropdown: false, includeVars: false, keepTime: true, icon: 'bolt', targetBlank: false, tooltip: 'Event timeline in the Vigil app' },
-    { type: 'link', title: 'Image scans (app)', url: `${APP}/image-scans`, tags: [], asDropdown: false, includeVars: false, keepTime: true, icon: 'shield', targetBlank: false, tooltip: 'Scan results in the Vigil app' },
-    { type: 'link', title: 'Overview (app)', url: `${APP}/overview`, tags: [], asDropdown: false, includeVars: false, keepTime: true, icon: 'apps', targetBlank: false, tooltip: 'The Vigil app' },
+    { type: 'link', title: 'Image scans (app)', url: `${APP}/image-scans`, tags: [], asDropdown: false, includeVars: false, keepTime: true, icon: 'doc', targetBlank: false, tooltip: 'Scan results in the Vigil app' },
+    { type: 'link', title: 'Overview (app)', url: `${APP}/overview`, tags: [], asDropdown: false, includeVars: false, keepTime: true, icon: 'dashboard', targetBlank: false, tooltip: 'The Vigil app' },
   ];
 }
 

@@ -198,6 +198,14 @@ describe('dashboards', () => {
         }
       });
 
+      // Grafana draws a dashboard link's icon from linkIconMap (public/app/features/dashboard/components/
+      // LinksSettings): an icon name outside these keys is kept in the JSON but shows nothing.
+      test('dashboard links use icon names Grafana knows', () => {
+        const GRAFANA_LINK_ICONS = new Set(['external link', 'dashboard', 'question', 'info', 'bolt', 'doc', 'cloud']);
+        assert.ok((d.links ?? []).length > 0);
+        for (const l of d.links ?? []) assert.ok(GRAFANA_LINK_ICONS.has(l.icon ?? ''), `${l.title}: icon ${JSON.stringify(l.icon)} is not one of ${[...GRAFANA_LINK_ICONS].join(', ')}`);
+      });
+
       test('panels that need node-exporter or kube-state-metrics say so in title and description, and are few', () => {
         let n = 0;
         for (const p of allPanels(d)) {

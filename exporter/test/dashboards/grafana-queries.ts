@@ -16,7 +16,7 @@ export const APP_PAGES = ['overview', 'runtime-events', 'image-scans', 'inspect'
 export const INSPECT_PARAMS = ['namespace', 'pod', 'container', 'node'] as const;
 
 export interface DsRef { type?: string; uid?: string }
-export interface Link { type?: string; title?: string; url?: string; tags?: string[] }
+export interface Link { type?: string; title?: string; url?: string; tags?: string[]; icon?: string }
 export interface Target { refId?: string; expr?: string; datasource?: DsRef | null; hide?: boolean }
 export interface Panel {
   id?: number;
