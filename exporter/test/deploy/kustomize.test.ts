@@ -2,12 +2,13 @@
 // Every object round-trips through @kubernetes/client-node's typed models (a misspelt or misplaced field is
 // dropped by the model and shows up as a difference); the monitors are checked against their documented
 // fields; the shipped node and scanner configuration loads with the real loaders and names only paths the pods
-// mount; the rules load with the real rules loader; RBAC grants no write verbs and never lists secrets.
+// mount; the rules load with the real rules loader; RBAC grants exactly what the code's API calls need, no write
+// verbs, and never lists secrets.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -36,6 +37,39 @@ const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding'
 const READ_VERBS = new Set(['get', 'list', 'watch']);
 
 let work = '';
+
+/**
+ * The Kubernetes API calls exporter/src makes (@kubernetes/client-node method names) and the grant each needs.
+ * listPodForAllNamespaces runs inside a ListWatch informer, so it lists and watches.
+ */
+const API_CALL_GRANTS: Record<string, { group: string; resource: string; verbs: string[] }> = {
+  listPodForAllNamespaces: { group: '', resource: 'pods', verbs: ['list', 'watch'] },
+  readNamespacedReplicaSet: { group: 'apps', resource: 'replicasets', verbs: ['get'] },
+  readNamespacedJob: { group: 'batch', resource: 'jobs', verbs: ['get'] },
+  readNamespacedSecret: { group: '', resource: 'secrets', verbs: ['get'] },
+};
+
+/** What each ClusterRole must grant, exactly: the calls of the code that runs under it, nothing more. */
+const ROLE_CALLS: Record<string, string[]> = {
+  // containers/kubernetes-pods.ts: the node's pod informer and owner lookups.
+  'vigil-node': ['listPodForAllNamespaces', 'readNamespacedReplicaSet', 'readNamespacedJob'],
+  // scanner/service/discovery/kubernetes-images.ts (informer, the node's owner lookup).
+  'vigil-scanner': ['listPodForAllNamespaces', 'readNamespacedReplicaSet', 'readNamespacedJob'],
+  // scanner/service/discovery/pull-secrets.ts, bound only where an overlay says so.
+  'vigil-scanner-pull-secrets': ['readNamespacedSecret'],
+};
+
+/** "group/resource verb" strings a role's rules grant, sorted. */
+function grantsOf(role: V1ClusterRole): string[] {
+  return (role.rules ?? []).flatMap((r) => (r.apiGroups ?? []).flatMap((g) => (r.resources ?? []).flatMap((res) => r.verbs.map((v) => `${g}/${res} ${v}`)))).sort();
+}
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? sourceFiles(p) : n.endsWith('.ts') ? [p] : [];
+  });
+}
 
 function render(dir: string): { status: number | null; objects: Obj[]; stderr: string } {
   const r = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8', timeout: 60_000 });
@@ -322,6 +356,24 @@ describe('deploy/kubernetes', { skip }, () => {
     assert.equal(spec.securityContext?.runAsNonRoot, true);
     assert.equal(spec.hostPID, undefined);
     assert.equal(c.readinessProbe?.httpGet?.path, '/readyz');
+  });
+
+  test('RBAC: each ClusterRole grants exactly what the API calls of its code need', () => {
+    // Every call into the Kubernetes API in exporter/src must be in API_CALL_GRANTS: a new call fails here until
+    // its grant is decided (and added to the role, or the call reconsidered).
+    const calls = new Set<string>();
+    for (const f of sourceFiles(join(REPO, 'exporter/src'))) {
+      for (const m of readFileSync(f, 'utf8').matchAll(/\.((?:read|list|create|patch|replace|delete)(?:Namespaced)?[A-Z][A-Za-z]*)\(/g)) {
+        if (/^(list|read|create|patch|replace|delete)(Namespaced)?(Pod|ReplicaSet|Job|Secret|Node|Namespace|Deployment|DaemonSet|StatefulSet|CronJob|ConfigMap|Service|Event)/.test(m[1]!)) calls.add(m[1]!);
+      }
+    }
+    assert.ok(calls.size > 0, 'no Kubernetes API call found: the scan is broken');
+    for (const c of calls) assert.ok(c in API_CALL_GRANTS, `exporter/src calls ${c}, which no role is checked for`);
+    for (const names of Object.values(ROLE_CALLS)) for (const c of names) assert.ok(calls.has(c), `${c} is no longer called: drop its grant`);
+    for (const [name, roleCalls] of Object.entries(ROLE_CALLS)) {
+      const want = roleCalls.flatMap((c) => API_CALL_GRANTS[c]!.verbs.map((v) => `${API_CALL_GRANTS[c]!.group}/${API_CALL_GRANTS[c]!.resource} ${v}`)).sort();
+      assert.deepEqual(grantsOf(one<V1ClusterRole>(base, 'ClusterRole', name)), want, `ClusterRole ${name}`);
+    }
   });
 
   test('RBAC: read verbs only, never list or watch on secrets, and the base binds no secret access', () => {
