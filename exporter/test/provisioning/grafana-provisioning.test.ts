@@ -152,8 +152,9 @@ describe('alert rules', () => {
       assert.ok(headings.includes(anchor), `no heading for #${anchor} in provisioning/README.md`);
     });
 
-    // Grafana expands $VAR from its environment in rule labels and queries (not in annotations): a $labels there
-    // would silently become empty.
+    // Grafana expands $VAR from its environment in rule labels and in the plain fields of each query (refId,
+    // datasourceUid); annotations and the query model stay raw. A $ in the data is kept out all the same, so that
+    // no field depends on which of them Grafana's version expands.
     test(`${r.uid}: no $ in labels or queries`, () => {
       assert.doesNotMatch(JSON.stringify(r.labels ?? {}), /\$/);
       assert.doesNotMatch(JSON.stringify(r.data), /\$/);
