@@ -19,23 +19,33 @@ function newestMtime(dir: string): number {
 }
 
 /**
- * @grafana/plugin-compat (used by @grafana/scenes) feature-detects runtime functions newer than 13.1 with named
- * imports that may not exist. webpack (Grafana's and the plugin's bundler) lets such an import be undefined;
- * esbuild refuses it, so those imports are rewritten to property reads of the namespace, which is the same thing.
+ * Two places where esbuild's module interop differs from webpack's (which Grafana and the plugin use), fixed in
+ * the .mjs files of node_modules as they are loaded:
+ * - A default import of a CommonJS package from an .mjs file: esbuild follows Node and binds module.exports even
+ *   when the package sets __esModule (react-custom-scrollbars-2 in @grafana/ui's CustomScrollbar); webpack binds
+ *   exports.default then. Rewritten to webpack's rule.
+ * - @grafana/plugin-compat (used by @grafana/scenes) feature-detects runtime functions newer than 13.1 with named
+ *   imports that may not exist; webpack lets them be undefined, esbuild refuses. Rewritten to namespace reads.
  */
-const featureDetectedImports: Plugin = {
-  name: 'plugin-compat-feature-detection',
+const webpackInterop: Plugin = {
+  name: 'webpack-interop',
   setup(b) {
-    b.onLoad({ filter: /@grafana[\\/]plugin-compat[\\/].*\.m?js$/ }, (args) => {
+    b.onLoad({ filter: /[\\/]node_modules[\\/].*\.mjs$/ }, (args) => {
       let n = 0;
-      const contents = readFileSync(args.path, 'utf8').replace(/import\s*\{([^}]*)\}\s*from\s*'(@grafana\/runtime(?:\/unstable)?)';/g, (_m, names: string, mod: string) => {
-        const ns = `__ns${n++}`;
-        const bindings = names.split(',').map((x) => x.trim()).filter(Boolean).map((x) => {
-          const [orig, alias] = x.split(/\s+as\s+/);
-          return `${alias ?? orig} = ${ns}[${JSON.stringify(orig)}]`;
-        });
-        return `import * as ${ns} from '${mod}'; const ${bindings.join(', ')};`;
+      let contents = readFileSync(args.path, 'utf8').replace(/^import ([A-Za-z_$][\w$]*)(\s*,\s*\{[^}]*\})? from '([^.'][^']*)';/gm, (_m, name: string, named: string | undefined, mod: string) => {
+        const tmp = `__default${n++}`;
+        return `import ${tmp}${named ?? ''} from '${mod}'; const ${name} = ${tmp} && ${tmp}.__esModule ? ${tmp}.default : ${tmp};`;
       });
+      if (/[\\/]@grafana[\\/]plugin-compat[\\/]/.test(args.path)) {
+        contents = contents.replace(/import\s*\{([^}]*)\}\s*from\s*'(@grafana\/runtime(?:\/unstable)?)';/g, (_m, names: string, mod: string) => {
+          const ns = `__ns${n++}`;
+          const bindings = names.split(',').map((x) => x.trim()).filter(Boolean).map((x) => {
+            const [orig, alias] = x.split(/\s+as\s+/);
+            return `${alias ?? orig} = ${ns}[${JSON.stringify(orig)}]`;
+          });
+          return `import * as ${ns} from '${mod}'; const ${bindings.join(', ')};`;
+        });
+      }
       return { contents, loader: 'js' };
     });
   },
@@ -53,13 +63,14 @@ export async function buildHost(force = false): Promise<string> {
     format: 'iife',
     platform: 'browser',
     target: 'es2022',
-    minify: true,
+    // VIGIL_STANDIN_DEV=1: React's development build and readable code, for debugging the stand-in.
+    minify: process.env.VIGIL_STANDIN_DEV !== '1',
     sourcemap: false,
     jsx: 'automatic',
-    define: { 'process.env.NODE_ENV': '"production"', global: 'globalThis' },
+    define: { 'process.env.NODE_ENV': process.env.VIGIL_STANDIN_DEV === '1' ? '"development"' : '"production"', global: 'globalThis' },
     loader: { '.svg': 'text', '.woff': 'empty', '.woff2': 'empty', '.ttf': 'empty', '.png': 'empty' },
     logLevel: 'error',
-    plugins: [featureDetectedImports],
+    plugins: [webpackInterop],
     absWorkingDir: resolve(HERE, '../..'),
   });
   return HOST_BUNDLE;

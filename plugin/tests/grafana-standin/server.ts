@@ -217,6 +217,7 @@ export async function startGrafanaStandIn(opts: GrafanaStandInOptions): Promise<
 
   const hostPage = () => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Grafana (Vigil stand-in)</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/public/standin/host.css">
 <script>window.__grafana_public_path__ = '/public/';
 window.grafanaBootData = ${escapeScriptJson(bootData())};
@@ -271,6 +272,24 @@ window.vigilStandIn = ${escapeScriptJson({ datasources: datasources.map(({ url: 
         if (body.secureJsonData) Object.assign(settings.secureJsonData, body.secureJsonData);
         return sendJson(res, 200, { message: 'Plugin settings updated' });
       }
+    }
+    // The data source resource API (pkg/api/plugin_resource.go → the Prometheus backend's resource handler, which
+    // forwards the Prometheus HTTP API paths it knows).
+    const res0 = /^\/api\/datasources\/uid\/([^/]+)\/resources\/(.*)$/.exec(path);
+    if (res0 && (method === 'GET' || method === 'POST')) {
+      const ds = datasources.find((d) => d.uid === decodeURIComponent(res0[1]!));
+      if (!ds) return sendJson(res, 404, { message: 'Data source not found' });
+      const sub = res0[2]!;
+      const allowed = ds.type === 'prometheus'
+        ? /^api\/v1\/(labels|label\/[a-zA-Z_][a-zA-Z0-9_]*\/values|series|query|query_range|metadata)$/
+        : /^loki\/api\/v1\/(labels|label\/[a-zA-Z_][a-zA-Z0-9_]*\/values|series|query|query_range)$/;
+      if (!allowed.test(sub)) return sendJson(res, 404, { message: 'Not found' });
+      const upstream = await fetch(`${ds.url}/${sub}${u.search}`, { signal: AbortSignal.timeout(30_000) }).catch((e: unknown) => e as Error);
+      if (upstream instanceof Error) return sendJson(res, 502, { message: upstream.message });
+      const text = await upstream.text();
+      res.writeHead(upstream.status, { 'Content-Type': upstream.headers.get('content-type') ?? 'application/json' });
+      res.end(text);
+      return;
     }
     const dsm = /^\/api\/datasources\/uid\/([^/]+)$/.exec(path);
     if (method === 'GET' && dsm) {

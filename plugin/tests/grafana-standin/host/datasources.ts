@@ -9,7 +9,7 @@
 // - Prometheus `format: "table"`: the response is turned into one table per refId (Time, one column per label,
 //   "Value" — "Value #<refId>" when the response has several refIds), @grafana/prometheus result_transformer.ts
 //   transformDFToTable.
-import { DataSourceWithBackend, getTemplateSrv, type DataSourceSrv } from '@grafana/runtime';
+import { DataSourceWithBackend, getBackendSrv, getTemplateSrv, type DataSourceSrv } from '@grafana/runtime';
 import {
   FieldType,
   type DataFrame,
@@ -21,6 +21,8 @@ import {
   type DataSourceRef,
   type ScopedVars,
   type Field,
+  type MetricFindValue,
+  type TimeRange,
 } from '@grafana/data';
 import { map, type Observable } from 'rxjs';
 
@@ -101,7 +103,48 @@ class PrometheusStandIn extends DataSourceWithBackend<ExprQuery> {
     return { ...query, expr: getTemplateSrv().replace(query.expr ?? '', scopedVars, promInterpolate) };
   }
 
+  // The backend replaces the interval macros with the real step (@grafana/prometheus datasource.ts removes
+  // __interval/__interval_ms from scopedVars for that reason; so does the Loki frontend).
+  private static withoutIntervals(scopedVars: ScopedVars): ScopedVars {
+    const { __interval: _i, __interval_ms: _ims, ...rest } = scopedVars;
+    return rest;
+  }
+
+  /**
+   * Variable queries as @grafana/prometheus metric_find_query.ts answers them, through the data source's resource
+   * API (GET /api/datasources/uid/<uid>/resources/api/v1/...): label_names(), label_values(label),
+   * label_values(metric, label), metrics(regex), query_result(expr).
+   */
+  async metricFindQuery(query: string | { query?: string }, options?: { range?: TimeRange; scopedVars?: ScopedVars }): Promise<MetricFindValue[]> {
+    const raw = typeof query === 'string' ? query : (query.query ?? '');
+    const q = getTemplateSrv().replace(raw, options?.scopedVars ?? {}, promInterpolate);
+    const base = `/api/datasources/uid/${this.uid}/resources/api/v1`;
+    const range = options?.range;
+    const time = range ? { start: String(Math.floor(range.from.valueOf() / 1000)), end: String(Math.ceil(range.to.valueOf() / 1000)) } : {};
+    const get = async <T,>(path: string, params: Record<string, string>) => (await getBackendSrv().get<{ data: T }>(`${base}${path}`, params)).data;
+    let m: RegExpExecArray | null;
+    if (/^label_names\(\s*\)$/.test(q)) return (await get<string[]>('/labels', time)).map((text) => ({ text }));
+    if ((m = /^label_values\((?:(.+),\s*)?([a-zA-Z_][a-zA-Z0-9_]*)\s*\)$/.exec(q))) {
+      const params: Record<string, string> = { ...time };
+      if (m[1]) params['match[]'] = m[1].trim();
+      return (await get<string[]>(`/label/${m[2]}/values`, params)).map((text) => ({ text }));
+    }
+    if ((m = /^metrics\((.+)\)$/.exec(q))) {
+      const re = new RegExp(m[1]!.trim());
+      return (await get<string[]>('/label/__name__/values', time)).filter((n) => re.test(n)).map((text) => ({ text }));
+    }
+    if ((m = /^query_result\((.+)\)$/.exec(q))) {
+      const data = await get<{ result: { metric: Record<string, string>; value: [number, string] }[] }>('/query', { query: m[1]!, ...(range ? { time: String(range.to.valueOf() / 1000) } : {}) });
+      return data.result.map((r) => {
+        const { __name__, ...labels } = r.metric;
+        return { text: `${__name__ ?? ''}{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(',')}} ${r.value[1]} ${r.value[0] * 1000}` };
+      });
+    }
+    throw new Error(`unsupported variable query: ${q}`);
+  }
+
   query(request: DataQueryRequest<ExprQuery>): Observable<DataQueryResponse> {
+    request = { ...request, scopedVars: PrometheusStandIn.withoutIntervals(request.scopedVars ?? {}) };
     const tableRefs = new Set(request.targets.filter((t) => t.format === 'table').map((t) => t.refId));
     return super.query(request).pipe(
       map((response) => {
@@ -120,9 +163,21 @@ class PrometheusStandIn extends DataSourceWithBackend<ExprQuery> {
 }
 
 class LokiStandIn extends DataSourceWithBackend<ExprQuery> {
+  query(request: DataQueryRequest<ExprQuery>): Observable<DataQueryResponse> {
+    const { __interval: _i, __interval_ms: _ims, ...scopedVars } = request.scopedVars ?? {};
+    return super.query({ ...request, scopedVars });
+  }
+
   applyTemplateVariables(query: ExprQuery, scopedVars: ScopedVars): ExprQuery {
     return { ...query, expr: getTemplateSrv().replace(query.expr ?? '', scopedVars, lokiInterpolate) };
   }
+}
+
+/** The frontend class Grafana would import for a data source plugin id (only the two the app uses exist here). */
+export function dataSourceClass(pluginId: string): new (s: DataSourceInstanceSettings) => DataSourceApi {
+  if (pluginId === 'prometheus') return PrometheusStandIn as never;
+  if (pluginId === 'loki') return LokiStandIn as never;
+  throw new Error(`data source plugin ${pluginId} is not provided by the Grafana stand-in`);
 }
 
 export function instanceSettings(ds: StandInDataSource): DataSourceInstanceSettings {

@@ -35,8 +35,16 @@ import {
 } from '@grafana/runtime';
 import { sceneGraph, type SceneObject } from '@grafana/scenes';
 import { ThemeContext } from '@grafana/ui';
+// Grafana 13.1's own boot also fills @grafana/runtime's new data source registry (what
+// `@grafana/runtime/unstable` getDataSourceInstance/getDataSourceInstanceSettings read, and Scenes uses through
+// @grafana/plugin-compat when present). Its setters are not in the package's public exports; Grafana imports
+// them from its source tree, the stand-in from the same published files.
+// @ts-ignore -- no type declarations for the deep path
+import { initDataSourceInstanceSettings } from '../../../../node_modules/@grafana/runtime/dist/esm/services/dataSource/settings.mjs';
+// @ts-ignore -- no type declarations for the deep path
+import { setDataSourcePluginImporter } from '../../../../node_modules/@grafana/runtime/dist/esm/services/dataSource/dataSource.mjs';
 import { createBackendSrv, fetchObservable } from './backend-srv';
-import { createDataSourceSrv, type StandInDataSource } from './datasources';
+import { createDataSourceSrv, dataSourceClass, instanceSettings, type StandInDataSource } from './datasources';
 import { getPanelPluginFromCache, importPanelPlugin } from './panels';
 import { importPluginModule, registerSharedDependencies } from './shared-modules';
 
@@ -99,6 +107,12 @@ function boot(): void {
   registerSharedDependencies();
   setBackendSrv(createBackendSrv());
   setDataSourceSrv(createDataSourceSrv(standin.datasources));
+  const settings = standin.datasources.map(instanceSettings);
+  (initDataSourceInstanceSettings as (s: Record<string, unknown>, d: string) => void)(
+    Object.fromEntries(settings.map((s) => [s.name, s])),
+    settings.find((s) => s.isDefault)?.name ?? ''
+  );
+  (setDataSourcePluginImporter as (fn: (meta: { id: string }) => Promise<unknown>) => void)(async (meta) => ({ DataSourceClass: dataSourceClass(meta.id), components: {} }));
   setRunRequest(runRequest);
   setTemplateSrv(createTemplateSrv());
   setAppEvents(new EventBusSrv() as never);

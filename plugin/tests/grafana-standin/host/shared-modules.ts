@@ -6,14 +6,18 @@
 import * as emotionCss from '@emotion/css';
 import * as emotionReact from '@emotion/react';
 import * as grafanaData from '@grafana/data';
+import * as grafanaDataUnstable from '@grafana/data/unstable';
 import * as grafanaRuntime from '@grafana/runtime';
+import * as grafanaRuntimeUnstable from '@grafana/runtime/unstable';
 import * as grafanaUi from '@grafana/ui';
+import * as grafanaUiUnstable from '@grafana/ui/unstable';
 import * as grafanaSchema from '@grafana/schema';
 import i18next from 'i18next';
 import lodash from 'lodash';
 import moment from 'moment';
 import * as React from 'react';
 import * as ReactDOM from 'react-dom';
+import * as ReactDOMClient from 'react-dom/client';
 import * as jsxRuntime from 'react/jsx-runtime';
 import * as reactRouter from 'react-router';
 import * as reactRouterDom from 'react-router-dom';
@@ -30,14 +34,18 @@ export const sharedDependencies: Record<string, object> = {
   '@emotion/css': emotionCss,
   '@emotion/react': emotionReact,
   '@grafana/data': grafanaData,
+  '@grafana/data/unstable': grafanaDataUnstable,
   '@grafana/runtime': grafanaRuntime,
+  '@grafana/runtime/unstable': grafanaRuntimeUnstable,
   '@grafana/ui': grafanaUi,
+  '@grafana/ui/unstable': grafanaUiUnstable,
   '@grafana/schema': grafanaSchema,
   i18next: { default: i18next, __useDefault: true },
   lodash: { default: lodash, __useDefault: true },
   moment: { default: moment, __useDefault: true },
   react: React,
   'react-dom': ReactDOM,
+  'react-dom/client': ReactDOMClient,
   'react/jsx-runtime': jsxRuntime,
   'react-router': reactRouter,
   'react-router-dom': reactRouterDom,
