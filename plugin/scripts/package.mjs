@@ -22,6 +22,15 @@ const missing = (pluginJson.includes ?? [])
   .filter((include) => include.type === 'dashboard')
   .map((include) => include.path)
   .filter((path) => !existsSync(join(distDir, path)));
+// Grafana lists an app's dashboards by the include's name; a name that differs from the title confuses users.
+const misnamed = (pluginJson.includes ?? [])
+  .filter((include) => include.type === 'dashboard' && existsSync(join(distDir, include.path)))
+  .filter((include) => JSON.parse(readFileSync(join(distDir, include.path), 'utf8')).title !== include.name)
+  .map((include) => `${include.path} (include "${include.name}")`);
+if (misnamed.length > 0) {
+  console.error(`vigil plugin build: plugin.json dashboard names differ from the dashboards' titles: ${misnamed.join(', ')}`);
+  process.exit(1);
+}
 if (missing.length > 0) {
   console.error(`vigil plugin build: plugin.json includes dashboards that are not in dashboards/: ${missing.join(', ')}`);
   process.exit(1);
