@@ -3,7 +3,6 @@ import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { SceneObjectBase, type SceneComponentProps, type SceneObjectState } from '@grafana/scenes';
 import { Alert, Badge, Button, InteractiveTable, LoadingPlaceholder, Stack, Text, TextLink, useStyles2, type CellProps, type Column } from '@grafana/ui';
-import { Onboarding } from '../../components/Onboarding';
 import { testIds } from '../../components/testIds';
 import { describeAdvice, remediationForReport } from '../../services/remediation';
 import { advisoryUrl, compareFindings, findImage, isScannerId } from '../../services/scannerApi';
@@ -234,8 +233,9 @@ function ReportView({ report, entry }: { report: ImageReport; entry?: ImageListE
 
 function ImageDetailRenderer({ model }: SceneComponentProps<ImageDetailScene>) {
   const { settings, imageRef, loading, answer, entry, error } = model.useState();
+  // The page's OnboardingGate explains a missing scanner; this scene alone renders nothing then.
   if (!settings.scannerConfigured) {
-    return <Onboarding reason={{ kind: 'scanner-not-configured' }} />;
+    return null;
   }
   let content: React.ReactNode;
   if (error) {

@@ -43,6 +43,8 @@ export class ImageListScene extends SceneObjectBase<ImageListSceneState> {
 
   constructor(state: Pick<ImageListSceneState, 'settings'> & Partial<ImageListSceneState>) {
     super({ text: '', severities: [], fixableOnly: false, policyFailingOnly: false, loading: false, ...state });
+    // The page's OnboardingGate keeps an unconfigured scanner from mounting this; the check stays so that no
+    // request leaves without a scanner URL however the scene is used.
     this.addActivationHandler(() => {
       if (this.state.settings.scannerConfigured) {
         void this.load();
@@ -184,7 +186,7 @@ function ImageListRenderer({ model }: SceneComponentProps<ImageListScene>) {
   }, [list, text, severities, fixableOnly, policyFailingOnly]);
 
   if (!settings.scannerConfigured) {
-    return <Onboarding reason={{ kind: 'scanner-not-configured' }} />;
+    return null;
   }
   if (error) {
     return (

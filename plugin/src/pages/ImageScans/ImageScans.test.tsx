@@ -6,6 +6,7 @@ import list from './testdata/images-list.json';
 import report from './testdata/image-report.json';
 import { ImageListScene } from './ImageListScene';
 import { ImageDetailScene } from './ImageDetailScene';
+import { imageScansScene } from './imageScansPage';
 import { installScannerBackend } from './testBackend';
 import { testIds } from '../../components/testIds';
 import { settingsFromJsonData } from '../../services/settings';
@@ -71,9 +72,15 @@ describe('Image scans list', () => {
 
   it('shows the onboarding without any request when no scanner is configured', async () => {
     const backend = installScannerBackend({});
-    const scene = new ImageListScene({ settings: settingsFromJsonData({}) });
-    render(<MemoryRouter><scene.Component model={scene} /></MemoryRouter>);
-    expect(await screen.findByTestId(testIds.onboarding.container)).toHaveAttribute('data-onboarding-kind', 'scanner-not-configured');
+    const settings = settingsFromJsonData({});
+    for (const body of [new ImageListScene({ settings }), new ImageDetailScene({ settings, imageRef: 'nginx:1' })]) {
+      const scene = imageScansScene(settings, body);
+      const { unmount } = render(<MemoryRouter><scene.Component model={scene} /></MemoryRouter>);
+      expect(await screen.findByTestId(testIds.onboarding.container)).toHaveAttribute('data-onboarding-kind', 'scanner-not-configured');
+      expect(screen.queryByTestId(testIds.imageScans.container)).not.toBeInTheDocument();
+      expect(screen.queryByTestId(testIds.imageScans.image)).not.toBeInTheDocument();
+      unmount();
+    }
     expect(backend.requests).toEqual([]);
   });
 });

@@ -1,12 +1,14 @@
-import { EmbeddedScene, SceneAppPage, SceneFlexItem, SceneFlexLayout, type SceneRouteMatch } from '@grafana/scenes';
+import { EmbeddedScene, SceneAppPage, type SceneRouteMatch } from '@grafana/scenes';
 import { prefixRoute, ROUTES } from '../../constants';
 import type { VigilSettings } from '../../services/settings';
+import { gatedColumn } from '../../components/Onboarding';
 import { ImageDetailScene } from './ImageDetailScene';
 import { ImageListScene } from './ImageListScene';
 import { IMAGE_ROUTE_PARAM, imagePageUrl } from './links';
 
-function single(body: ImageListScene | ImageDetailScene): EmbeddedScene {
-  return new EmbeddedScene({ body: new SceneFlexLayout({ direction: 'column', children: [new SceneFlexItem({ body })] }) });
+/** A scanner page: behind the same onboarding gate as every page, so without a scanner it neither renders nor asks. */
+export function imageScansScene(settings: VigilSettings, body: ImageListScene | ImageDetailScene): EmbeddedScene {
+  return new EmbeddedScene({ body: gatedColumn({ settings, requires: ['scanner'], children: [body] }) });
 }
 
 /** React Router hands the param decoded; an address typed by hand may still be encoded once more. */
@@ -26,7 +28,7 @@ export function imageScansPage(settings: VigilSettings): SceneAppPage {
     url: prefixRoute(ROUTES.ImageScans),
     routePath: ROUTES.ImageScans,
     preserveUrlKeys: ['q', 'severity', 'fixable', 'policy'],
-    getScene: () => single(new ImageListScene({ settings })),
+    getScene: () => imageScansScene(settings, new ImageListScene({ settings })),
     drilldowns: [
       {
         routePath: `:${IMAGE_ROUTE_PARAM}`,
@@ -37,7 +39,7 @@ export function imageScansPage(settings: VigilSettings): SceneAppPage {
             url: imagePageUrl(ref),
             routePath: `:${IMAGE_ROUTE_PARAM}`,
             getParentPage: () => parent,
-            getScene: () => single(new ImageDetailScene({ settings, imageRef: ref })),
+            getScene: () => imageScansScene(settings, new ImageDetailScene({ settings, imageRef: ref })),
           });
         },
       },

@@ -5,8 +5,8 @@ import { of } from 'rxjs';
 import { FieldType, LoadingState, type DataFrame, type DataQueryRequest, type PanelData } from '@grafana/data';
 import { setBackendSrv, setDataSourceSrv, setRunRequest, type BackendSrv, type DataSourceSrv } from '@grafana/runtime';
 import { registerRuntimeDataSourceInstance } from '@grafana/runtime/unstable';
-import { EmbeddedScene, SceneFlexItem, SceneFlexLayout, SceneTimeRange } from '@grafana/scenes';
-import { buildInspectParts } from './inspectPage';
+import { EmbeddedScene, SceneTimeRange } from '@grafana/scenes';
+import { buildInspectParts, buildInspectScene, inspectBody } from './inspectPage';
 import { settingsFromJsonData } from '../../services/settings';
 import { testIds } from '../../components/testIds';
 import { RECORDER_ENTRIES, activityEntry, alertEntry, logsFrame } from '../../services/lokiFrames.fixture';
@@ -71,14 +71,12 @@ beforeAll(() => {
 
 describe('Container inspect page', () => {
   it('shows metadata, alerts, the activity tree and the image verdict of the container in the URL', async () => {
-    const parts = buildInspectParts(settingsFromJsonData({ scannerUrl: 'http://vigil-scanner:9712' }));
+    const settings = settingsFromJsonData({ scannerUrl: 'http://vigil-scanner:9712' });
+    const parts = buildInspectParts(settings);
     const scene = new EmbeddedScene({
       $timeRange: new SceneTimeRange({ from: 'now-1h', to: 'now' }),
-      body: new SceneFlexLayout({
-        direction: 'column',
-        // The resource VizPanels need Grafana's panel plugin loader; their runners are checked by their queries.
-        children: [parts.header, parts.summary, parts.alerts, parts.activity].map((body) => new SceneFlexItem({ body })),
-      }),
+      // The resource VizPanels need Grafana's panel plugin loader; their runners are checked by their queries.
+      body: inspectBody(settings, [parts.target, parts.summary, parts.alerts, parts.activity]),
     });
     render(
       <MemoryRouter>
@@ -86,6 +84,9 @@ describe('Container inspect page', () => {
       </MemoryRouter>
     );
     expect(await screen.findByTestId(testIds.inspect.noTarget)).toBeInTheDocument();
+    // This Prometheus answers nothing for count(vigil_build_info): the no-data notice shows above the page, which stays.
+    await waitFor(() => expect(screen.getByTestId(testIds.onboarding.container)).toHaveAttribute('data-onboarding-kind', 'no-data'));
+    expect(exprs).toContain('count(vigil_build_info)');
 
     act(() => parts.target.updateFromUrl({ 'var-namespace': 'shop', 'var-pod': 'cart-7d9f8-x2k4q', 'var-container': 'cart', 'var-node': 'node-a', capture: '01KBK5YQNH9ED0DH' }));
     const md = await screen.findByTestId(testIds.inspect.metadata);
@@ -109,5 +110,27 @@ describe('Container inspect page', () => {
     act(() => parts.target.updateFromUrl({ 'var-namespace': 'x"}or{a=~".*', 'var-pod': 'p', 'var-container': 'c\\', 'var-node': '' }));
     await waitFor(() => expect(exprs).toContain('max(vigil_container_start_time_seconds{namespace="x\\"}or{a=~\\".*", pod="p", container="c\\\\"})'));
     expect(parts.target.getUrlState()).toMatchObject({ 'var-container': 'c\\', capture: '01KBK5YQNH9ED0DH' });
+    // The whole page through real Scenes and @grafana/ui: ~3 s alone on 2 vCPUs, more beside another jest worker.
+  }, 20_000);
+});
+
+describe('Container inspect onboarding', () => {
+  it('shows only the onboarding when Prometheus is missing: no picker, charts, alerts or activity, no query', async () => {
+    const before = exprs.length;
+    const scene = buildInspectScene(settingsFromJsonData({ prometheusUid: 'gone-prometheus', scannerUrl: 'http://vigil-scanner:9712' }));
+    render(
+      <MemoryRouter>
+        <scene.Component model={scene} />
+      </MemoryRouter>
+    );
+    const onboarding = await screen.findByTestId(testIds.onboarding.container);
+    expect(onboarding).toHaveAttribute('data-onboarding-kind', 'datasource-missing');
+    expect(onboarding).toHaveTextContent('The Prometheus data source "gone-prometheus" does not exist');
+    expect(screen.getByTestId(testIds.inspect.container)).toContainElement(onboarding);
+    for (const id of [testIds.inspect.picker, testIds.inspect.metadata, testIds.inspect.activity, testIds.runtimeEvents.timeline]) {
+      expect(screen.queryByTestId(id)).not.toBeInTheDocument();
+    }
+    expect(screen.queryByText('CPU')).not.toBeInTheDocument();
+    expect(exprs.length).toBe(before);
   });
 });

@@ -4,11 +4,11 @@ import {
   SceneAppPage,
   SceneCSSGridLayout,
   SceneFlexItem,
-  SceneFlexLayout,
   SceneQueryRunner,
   SceneRefreshPicker,
   SceneTimePicker,
   SceneTimeRange,
+  type SceneObject,
   type VizPanel,
 } from '@grafana/scenes';
 import { prefixRoute, ROUTES } from '../../constants';
@@ -17,7 +17,7 @@ import { activityLogsQuery, alertLogsQuery } from '../../services/logql';
 import { metadataQueries, resourceCharts, type ContainerTarget } from '../../services/inspectQueries';
 import { AlertTimelineScene } from '../../components/AlertTimeline/AlertTimelineScene';
 import { testIds } from '../../components/testIds';
-import { PageContainer } from '../RuntimeEvents/PageContainer';
+import { gatedColumn, vigilMetricsProbe, type OnboardingGate } from '../../components/Onboarding';
 import { ContainerActivityScene, ContainerSummaryScene, InspectTargetScene } from './inspectScenes';
 
 /** Loki's default max_entries_limit_per_query; a capture holds ~3,200 entries with the recorder's defaults. */
@@ -46,7 +46,6 @@ export function inspectQueries(t: ContainerTarget | undefined, maxAlerts: number
 
 export interface InspectParts {
   target: InspectTargetScene;
-  header: PageContainer;
   summary: ContainerSummaryScene;
   charts: VizPanel[];
   alerts: AlertTimelineScene;
@@ -102,7 +101,6 @@ export function buildInspectParts(settings: VigilSettings): InspectParts {
 
   return {
     target,
-    header: new PageContainer({ loki: settings.loki, prometheus: settings.prometheus, children: [target], testId: testIds.inspect.container }),
     summary: new ContainerSummaryScene({ $data: metadata, scannerConfigured: settings.scannerConfigured }),
     charts,
     alerts: new AlertTimelineScene({ $data: alertsRunner, inspectRoute: prefixRoute(ROUTES.Inspect), limit: maxAlerts, hideContainer: true, height: 300 }),
@@ -111,23 +109,33 @@ export function buildInspectParts(settings: VigilSettings): InspectParts {
   };
 }
 
+/**
+ * The page body behind the onboarding gate. Both data sources are required: the picker, metadata and charts read
+ * Prometheus, the alerts and the activity Loki; the probe tells "no vigil node in Prometheus" apart.
+ */
+export function inspectBody(settings: VigilSettings, children: Array<SceneFlexItem | SceneObject>): OnboardingGate {
+  return gatedColumn({
+    settings,
+    requires: ['prometheus', 'loki'],
+    testId: testIds.inspect.container,
+    probe: vigilMetricsProbe(settings),
+    probeDataSource: 'prometheus',
+    children,
+  });
+}
+
 export function buildInspectScene(settings: VigilSettings): EmbeddedScene {
   const p = buildInspectParts(settings);
   return new EmbeddedScene({
     $timeRange: new SceneTimeRange({ from: 'now-1h', to: 'now' }),
     controls: [new SceneTimePicker({}), new SceneRefreshPicker({})],
-    body: new SceneFlexLayout({
-      direction: 'column',
-      children: [
-        new SceneFlexItem({ body: p.header }),
-        new SceneFlexItem({ body: p.summary }),
-        new SceneFlexItem({
-          body: new SceneCSSGridLayout({ templateColumns: 'repeat(auto-fit, minmax(380px, 1fr))', autoRows: '220px', children: p.charts, isLazy: true }),
-        }),
-        new SceneFlexItem({ minHeight: 380, body: p.alerts }),
-        new SceneFlexItem({ minHeight: 700, body: p.activity }),
-      ],
-    }),
+    body: inspectBody(settings, [
+      p.target,
+      p.summary,
+      new SceneCSSGridLayout({ templateColumns: 'repeat(auto-fit, minmax(380px, 1fr))', autoRows: '220px', children: p.charts, isLazy: true }),
+      new SceneFlexItem({ minHeight: 380, body: p.alerts }),
+      new SceneFlexItem({ minHeight: 700, body: p.activity }),
+    ]),
   });
 }
 

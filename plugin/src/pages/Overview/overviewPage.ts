@@ -14,7 +14,7 @@ import {
 import { VariableRefresh } from '@grafana/schema';
 import { prefixRoute, ROUTES } from '../../constants';
 import { testIds } from '../../components/testIds';
-import { OnboardingGate } from '../../components/Onboarding';
+import { gatedColumn, vigilMetricsProbe } from '../../components/Onboarding';
 import type { VigilSettings } from '../../services/settings';
 import { NODE_VALUES_QUERY, NODE_VARIABLE, overviewQueries } from '../../services/overviewQueries';
 import { OverviewLinks } from './OverviewLinks';
@@ -25,7 +25,6 @@ import {
   hotspotPanel,
   imagesBySeverityPanel,
   policyViolationsPanel,
-  runner,
   statPanel,
   topRulesPanel,
 } from './overviewPanels';
@@ -50,8 +49,12 @@ function nodeVariable(settings: VigilSettings): QueryVariable {
 
 export function overviewScene(settings: VigilSettings): EmbeddedScene {
   const ds = settings.prometheus;
-  const body = new SceneFlexLayout({
-    direction: 'column',
+  const body = gatedColumn({
+    settings,
+    requires: ['prometheus'],
+    testId: testIds.overview.container,
+    probe: vigilMetricsProbe(settings),
+    probeDataSource: 'prometheus',
     children: [
       new SceneFlexItem({ height: 40, body: new OverviewLinks({}) }),
       row(120, [
@@ -85,14 +88,7 @@ export function overviewScene(settings: VigilSettings): EmbeddedScene {
     $timeRange: new SceneTimeRange({ from: 'now-6h', to: 'now' }),
     $variables: new SceneVariableSet({ variables: [nodeVariable(settings)] }),
     controls: [new VariableValueSelectors({}), new SceneControlsSpacer(), new SceneTimePicker({}), new SceneRefreshPicker({})],
-    body: new OnboardingGate({
-      settings,
-      requires: ['prometheus'],
-      testId: testIds.overview.container,
-      probe: runner(ds, [{ expr: 'count(vigil_build_info)', instant: true }]),
-      probeDataSource: 'prometheus',
-      body,
-    }),
+    body,
   });
 }
 

@@ -5,8 +5,8 @@ import { MemoryRouter } from 'react-router-dom';
 import { LoadingState, type DataQueryRequest, type PanelData } from '@grafana/data';
 import { setDataSourceSrv, setRunRequest, type DataSourceSrv } from '@grafana/runtime';
 import { registerRuntimeDataSourceInstance } from '@grafana/runtime/unstable';
-import { EmbeddedScene, SceneFlexItem, SceneFlexLayout, SceneTimeRange } from '@grafana/scenes';
-import { buildRuntimeEventsParts } from './runtimeEventsPage';
+import { EmbeddedScene, SceneTimeRange } from '@grafana/scenes';
+import { buildRuntimeEventsParts, buildRuntimeEventsScene, runtimeEventsBody } from './runtimeEventsPage';
 import { settingsFromJsonData } from '../../services/settings';
 import { testIds } from '../../components/testIds';
 import { AlertTimeline } from '../../components/AlertTimeline/AlertTimeline';
@@ -64,10 +64,11 @@ beforeAll(() => {
 describe('Runtime events page', () => {
   it('renders the alerts of Loki and narrows them with the text and priority filters (via the LogQL sent)', async () => {
     // The page's own parts; the histogram VizPanel needs Grafana's panel plugin loader, so its runner is checked by its queries.
-    const parts = buildRuntimeEventsParts(settingsFromJsonData({}));
+    const settings = settingsFromJsonData({});
+    const parts = buildRuntimeEventsParts(settings);
     const scene = new EmbeddedScene({
       $timeRange: new SceneTimeRange({ from: 'now-6h', to: 'now' }),
-      body: new SceneFlexLayout({ direction: 'column', children: [new SceneFlexItem({ body: parts.header }), new SceneFlexItem({ body: parts.timeline })] }),
+      body: runtimeEventsBody(settings, [parts.filters, parts.timeline]),
     });
     render(
       <MemoryRouter>
@@ -103,6 +104,27 @@ describe('Runtime events page', () => {
       'sum by (priority) (count_over_time({job="vigil", stream="alert", priority=~"Critical|Warning"} [$__auto]))'
     );
     expect(filters.getUrlState()['var-priority']).toEqual(['Critical', 'Warning']);
+  });
+});
+
+describe('Runtime events onboarding', () => {
+  it('shows only the onboarding when the Loki data source is missing: no filters, histogram or timeline, no query', async () => {
+    const before = requests.length;
+    const scene = buildRuntimeEventsScene(settingsFromJsonData({ lokiUid: 'gone-loki' }));
+    render(
+      <MemoryRouter>
+        <scene.Component model={scene} />
+      </MemoryRouter>
+    );
+    const onboarding = await screen.findByTestId(testIds.onboarding.container);
+    expect(onboarding).toHaveAttribute('data-onboarding-kind', 'datasource-missing');
+    expect(onboarding).toHaveTextContent('The Loki data source "gone-loki" does not exist');
+    expect(screen.getByTestId(testIds.runtimeEvents.container)).toContainElement(onboarding);
+    expect(screen.queryByTestId(testIds.runtimeEvents.filters)).not.toBeInTheDocument();
+    expect(screen.queryByTestId(testIds.runtimeEvents.timeline)).not.toBeInTheDocument();
+    expect(screen.queryByText('Alerts by priority')).not.toBeInTheDocument();
+    expect(screen.queryByText('Loading alerts…')).not.toBeInTheDocument();
+    expect(requests.length).toBe(before);
   });
 });
 

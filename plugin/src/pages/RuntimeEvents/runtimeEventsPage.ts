@@ -3,11 +3,11 @@ import {
   PanelBuilders,
   SceneAppPage,
   SceneFlexItem,
-  SceneFlexLayout,
   SceneQueryRunner,
   SceneRefreshPicker,
   SceneTimePicker,
   SceneTimeRange,
+  type SceneObject,
   type VizPanel,
 } from '@grafana/scenes';
 import { prefixRoute, ROUTES } from '../../constants';
@@ -17,7 +17,8 @@ import { alertFacetsQuery, alertLogsQuery, alertsByPriorityQuery, ALERT_PRIORITI
 import { AlertFiltersScene } from '../../components/AlertTimeline/AlertFiltersScene';
 import { AlertTimelineScene } from '../../components/AlertTimeline/AlertTimelineScene';
 import { PRIORITY_COLORS } from '../../components/AlertTimeline/priority';
-import { PageContainer } from './PageContainer';
+import { gatedColumn, type OnboardingGate } from '../../components/Onboarding';
+import { testIds } from '../../components/testIds';
 
 /** The queries of the page for the current filters: the timeline's lines and the histogram's counts. */
 export function runtimeEventsQueries(filters: AlertFiltersScene, maxLines: number) {
@@ -32,7 +33,6 @@ export interface RuntimeEventsParts {
   filters: AlertFiltersScene;
   logs: SceneQueryRunner;
   histogram: SceneQueryRunner;
-  header: PageContainer;
   histogramPanel: VizPanel;
   timeline: AlertTimelineScene;
 }
@@ -81,24 +81,25 @@ export function buildRuntimeEventsParts(settings: VigilSettings): RuntimeEventsP
     })
     .build();
 
-  const header = new PageContainer({ loki: settings.loki, children: [filters] });
   const timeline = new AlertTimelineScene({ $data: logs, inspectRoute: prefixRoute(ROUTES.Inspect), limit: maxLines });
-  return { filters, logs, histogram, header, histogramPanel, timeline };
+  return { filters, logs, histogram, histogramPanel, timeline };
+}
+
+/** The page body behind the Loki onboarding gate: without Loki nothing of it renders or queries. */
+export function runtimeEventsBody(settings: VigilSettings, children: Array<SceneFlexItem | SceneObject>): OnboardingGate {
+  return gatedColumn({ settings, requires: ['loki'], testId: testIds.runtimeEvents.container, children });
 }
 
 export function buildRuntimeEventsScene(settings: VigilSettings): EmbeddedScene {
-  const { header, histogramPanel, timeline } = buildRuntimeEventsParts(settings);
+  const { filters, histogramPanel, timeline } = buildRuntimeEventsParts(settings);
   return new EmbeddedScene({
     $timeRange: new SceneTimeRange({ from: 'now-6h', to: 'now' }),
     controls: [new SceneTimePicker({}), new SceneRefreshPicker({})],
-    body: new SceneFlexLayout({
-      direction: 'column',
-      children: [
-        new SceneFlexItem({ body: header }),
-        new SceneFlexItem({ height: 240, body: histogramPanel }),
-        new SceneFlexItem({ minHeight: 560, body: timeline }),
-      ],
-    }),
+    body: runtimeEventsBody(settings, [
+      filters,
+      new SceneFlexItem({ height: 240, body: histogramPanel }),
+      new SceneFlexItem({ minHeight: 560, body: timeline }),
+    ]),
   });
 }
 
