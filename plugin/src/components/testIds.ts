@@ -22,6 +22,7 @@ export const testIds = {
   runtimeEvents: {
     container: 'data-testid vigil-runtime-events',
     filters: 'data-testid vigil-runtime-events-filters',
+    nodeFilter: 'data-testid vigil-runtime-events-filter-node',
     namespaceFilter: 'data-testid vigil-runtime-events-filter-namespace',
     podFilter: 'data-testid vigil-runtime-events-filter-pod',
     ruleFilter: 'data-testid vigil-runtime-events-filter-rule',

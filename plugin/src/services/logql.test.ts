@@ -82,7 +82,7 @@ describe('metric queries', () => {
     );
   });
   it('facets over the range', () => {
-    expect(alertFacetsQuery()).toBe('sum by (namespace, pod, rule) (count_over_time({job="vigil", stream="alert"} [$__range]))');
+    expect(alertFacetsQuery()).toBe('sum by (node, namespace, pod, rule) (count_over_time({job="vigil", stream="alert"} [$__range]))');
   });
 });
 

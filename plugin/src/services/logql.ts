@@ -137,7 +137,7 @@ export function alertsByPriorityQuery(f: AlertFilters = {}, range = '$__auto'): 
 
 /** Distinct namespace/pod/rule combinations in the time range, unfiltered: the filters' options. */
 export function alertFacetsQuery(job?: string): string {
-  return `sum by (namespace, pod, rule) (count_over_time(${streamSelector(alertMatchers('alert', { job }))} [$__range]))`;
+  return `sum by (node, namespace, pod, rule) (count_over_time(${streamSelector(alertMatchers('alert', { job }))} [$__range]))`;
 }
 
 /** Capture ids in Vigil are ULID-like tokens; anything else in a URL is refused before it reaches a query. */

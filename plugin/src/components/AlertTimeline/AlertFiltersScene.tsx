@@ -17,6 +17,7 @@ import { PriorityLabel } from './priority';
 
 /** URL keys: the shared var-* convention, so other pages and dashboards can link to a filtered timeline. */
 export const ALERT_FILTER_URL_KEYS = {
+  node: 'var-node',
   namespace: 'var-namespace',
   pod: 'var-pod',
   rule: 'var-rule',
@@ -25,6 +26,8 @@ export const ALERT_FILTER_URL_KEYS = {
 } as const;
 
 export interface AlertFiltersState extends SceneObjectState {
+  /** The Overview links here with its selected node (var-node), as do the dashboards. */
+  node: string[];
   namespace: string[];
   pod: string[];
   rule: string[];
@@ -44,12 +47,13 @@ export class AlertFiltersScene extends SceneObjectBase<AlertFiltersState> {
   protected override _urlSync = new SceneObjectUrlSyncConfig(this, { keys: Object.values(ALERT_FILTER_URL_KEYS) });
 
   constructor(state: Partial<AlertFiltersState> = {}) {
-    super({ namespace: [], pod: [], rule: [], priority: [], text: '', ...state });
+    super({ node: [], namespace: [], pod: [], rule: [], priority: [], text: '', ...state });
   }
 
   getUrlState(): SceneObjectUrlValues {
     const s = this.state;
     return {
+      [ALERT_FILTER_URL_KEYS.node]: s.node,
       [ALERT_FILTER_URL_KEYS.namespace]: s.namespace,
       [ALERT_FILTER_URL_KEYS.pod]: s.pod,
       [ALERT_FILTER_URL_KEYS.rule]: s.rule,
@@ -61,6 +65,7 @@ export class AlertFiltersScene extends SceneObjectBase<AlertFiltersState> {
   updateFromUrl(values: SceneObjectUrlValues): void {
     const next: Partial<AlertFiltersState> = {};
     const k = ALERT_FILTER_URL_KEYS;
+    if (k.node in values) next.node = list(values[k.node]);
     if (k.namespace in values) next.namespace = list(values[k.namespace]);
     if (k.pod in values) next.pod = list(values[k.pod]);
     if (k.rule in values) next.rule = list(values[k.rule]);
@@ -74,8 +79,8 @@ export class AlertFiltersScene extends SceneObjectBase<AlertFiltersState> {
 
   /** The filters as the LogQL builders take them. */
   toFilters(): AlertFilters {
-    const { namespace, pod, rule, priority, text } = this.state;
-    return { namespace, pod, rule, priority, text };
+    const { node, namespace, pod, rule, priority, text } = this.state;
+    return { node, namespace, pod, rule, priority, text };
   }
 }
 
@@ -83,22 +88,24 @@ const toOptions = (values: Iterable<string>): Array<SelectableValue<string>> => 
 
 function AlertFiltersRenderer({ model }: SceneComponentProps<AlertFiltersScene>) {
   const styles = useStyles2(getStyles);
-  const { namespace, pod, rule, priority, text } = model.useState();
+  const { node, namespace, pod, rule, priority, text } = model.useState();
   const data = model.state.$data ? sceneGraph.getData(model).useState().data : undefined;
   const series = data?.series;
   const facets = useMemo(() => {
+    const nodes = new Set<string>(node);
     const ns = new Set<string>(namespace);
     const pods = new Set<string>(pod);
     const rules = new Set<string>(rule);
     for (const s of promSamples(series)) {
       const l = s.labels;
+      if (l.node) nodes.add(l.node);
       if (l.namespace) ns.add(l.namespace);
       // Pods of the chosen namespaces only, when some are chosen.
       if (l.pod && (namespace.length === 0 || namespace.includes(l.namespace ?? ''))) pods.add(l.pod);
       if (l.rule) rules.add(l.rule);
     }
-    return { ns: toOptions(ns), pods: toOptions(pods), rules: toOptions(rules) };
-  }, [series, namespace, pod, rule]);
+    return { nodes: toOptions(nodes), ns: toOptions(ns), pods: toOptions(pods), rules: toOptions(rules) };
+  }, [series, node, namespace, pod, rule]);
 
   // Free text is applied on Enter, on blur, or after a pause in typing, not on every key.
   const [draft, setDraft] = useState(text);
@@ -115,6 +122,17 @@ function AlertFiltersRenderer({ model }: SceneComponentProps<AlertFiltersScene>)
 
   return (
     <div className={styles.bar} data-testid={testIds.runtimeEvents.filters}>
+      <Field label="Node" className={styles.field}>
+        <MultiSelect
+          inputId="vigil-filter-node"
+          data-testid={testIds.runtimeEvents.nodeFilter}
+          options={facets.nodes}
+          value={node}
+          allowCustomValue
+          placeholder="All"
+          onChange={(v) => model.setState({ node: values(v) })}
+        />
+      </Field>
       <Field label="Namespace" className={styles.field}>
         <MultiSelect
           inputId="vigil-filter-namespace"

@@ -104,6 +104,13 @@ describe('Runtime events page', () => {
       'sum by (priority) (count_over_time({job="vigil", stream="alert", priority=~"Critical|Warning"} [$__auto]))'
     );
     expect(filters.getUrlState()['var-priority']).toEqual(['Critical', 'Warning']);
+
+    // The Overview's node link (var-node) narrows the timeline too.
+    act(() => filters.updateFromUrl({ 'var-node': ['node-b'] }));
+    await waitFor(() => expect(screen.getByTestId(testIds.runtimeEvents.empty)).toBeInTheDocument());
+    expect(requests[requests.length - 1]).toMatch(/node="node-b"/);
+    act(() => filters.updateFromUrl({ 'var-node': ['node-a'] }));
+    await waitFor(() => expect(screen.getAllByTestId(testIds.runtimeEvents.row)).toHaveLength(2));
   });
 });
 
