@@ -23,6 +23,7 @@ export const testIds = {
     container: 'data-testid vigil-runtime-events',
     filters: 'data-testid vigil-runtime-events-filters',
     nodeFilter: 'data-testid vigil-runtime-events-filter-node',
+    links: 'data-testid vigil-runtime-events-links',
     namespaceFilter: 'data-testid vigil-runtime-events-filter-namespace',
     podFilter: 'data-testid vigil-runtime-events-filter-pod',
     ruleFilter: 'data-testid vigil-runtime-events-filter-rule',
@@ -46,6 +47,7 @@ export const testIds = {
     policies: 'data-testid vigil-image-policies',
     packages: 'data-testid vigil-image-packages',
     layers: 'data-testid vigil-image-layers',
+    imageLinks: 'data-testid vigil-image-links',
   },
   inspect: {
     container: 'data-testid vigil-inspect',
@@ -64,5 +66,6 @@ export const testIds = {
     entry: 'data-testid vigil-inspect-entry',
     entryDetail: 'data-testid vigil-inspect-entry-detail',
     noTarget: 'data-testid vigil-inspect-no-target',
+    links: 'data-testid vigil-inspect-links',
   },
 } as const;

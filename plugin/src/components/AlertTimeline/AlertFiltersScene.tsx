@@ -12,7 +12,9 @@ import {
 import { Field, Input, MultiSelect, useStyles2 } from '@grafana/ui';
 import { ALERT_PRIORITIES, MAX_MATCHER_VALUES, MAX_TEXT_FILTER, isPriority, type AlertFilters } from '../../services/logql';
 import { promSamples } from '../../services/inspectQueries';
+import { DASHBOARD_UIDS, dashboardUrl } from '../../constants';
 import { testIds } from '../testIds';
+import { PageLinks, onlyValue } from '../PageLinks/PageLinks';
 import { PriorityLabel } from './priority';
 
 /** URL keys: the shared var-* convention, so other pages and dashboards can link to a filtered timeline. */
@@ -119,8 +121,20 @@ function AlertFiltersRenderer({ model }: SceneComponentProps<AlertFiltersScene>)
 
   const values = (opts: Array<SelectableValue<string>>) => opts.map((o) => o.value).filter((v): v is string => typeof v === 'string');
   const priorityOptions = ALERT_PRIORITIES.map((p) => ({ label: p, value: p }));
+  const { from, to } = sceneGraph.getTimeRange(model).useState();
+  const dashboardLink = dashboardUrl(DASHBOARD_UIDS.runtimeSecurity, {
+    from,
+    to,
+    'var-node': onlyValue(node),
+    'var-namespace': onlyValue(namespace),
+    'var-pod': onlyValue(pod),
+    'var-rule': onlyValue(rule),
+    'var-priority': onlyValue(priority),
+  });
 
   return (
+    <>
+    <PageLinks testId={testIds.runtimeEvents.links} links={[{ label: 'Runtime security dashboard', href: dashboardLink, icon: 'apps', dashboard: true }]} />
     <div className={styles.bar} data-testid={testIds.runtimeEvents.filters}>
       <Field label="Node" className={styles.field}>
         <MultiSelect
@@ -190,6 +204,7 @@ function AlertFiltersRenderer({ model }: SceneComponentProps<AlertFiltersScene>)
         />
       </Field>
     </div>
+    </>
   );
 }
 

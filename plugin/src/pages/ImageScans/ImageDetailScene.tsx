@@ -4,6 +4,8 @@ import type { GrafanaTheme2 } from '@grafana/data';
 import { SceneObjectBase, type SceneComponentProps, type SceneObjectState } from '@grafana/scenes';
 import { Alert, Badge, Button, InteractiveTable, LoadingPlaceholder, Stack, Text, TextLink, useStyles2, type CellProps, type Column } from '@grafana/ui';
 import { testIds } from '../../components/testIds';
+import { PageLinks } from '../../components/PageLinks/PageLinks';
+import { DASHBOARD_UIDS, dashboardUrl, prefixRoute, ROUTES } from '../../constants';
 import { describeAdvice, remediationForReport } from '../../services/remediation';
 import { advisoryUrl, compareFindings, findImage, isScannerId } from '../../services/scannerApi';
 import type { Finding, ImageLayer, ImageListEntry, ImagePackage, ImageReport, ImageReportAnswer } from '../../services/scannerTypes';
@@ -273,6 +275,13 @@ function ImageDetailRenderer({ model }: SceneComponentProps<ImageDetailScene>) {
           </Text>
           {entry && <VerdictBadge verdict={entry.policy.verdict} />}
         </Stack>
+        <PageLinks
+          testId={testIds.imageScans.imageLinks}
+          links={[
+            { label: 'All images', icon: 'arrow-left', href: prefixRoute(ROUTES.ImageScans) },
+            { label: 'Vulnerabilities dashboard', icon: 'apps', dashboard: true, href: dashboardUrl(DASHBOARD_UIDS.vulnerabilities) },
+          ]}
+        />
         {content}
       </Stack>
     </div>

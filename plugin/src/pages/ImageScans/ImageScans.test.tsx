@@ -96,6 +96,7 @@ describe('Image page', () => {
     const findings = await screen.findByTestId(testIds.imageScans.findings);
     expect(backend.requests).toEqual([`${BASE}/api/v1/images`, `${BASE}/api/v1/images/sha256%3A${API_ID.slice(7)}`]);
     expect(findings).toHaveTextContent('Findings (10)');
+    expect(within(screen.getByTestId(testIds.imageScans.imageLinks)).getByRole('link', { name: 'Vulnerabilities dashboard' })).toHaveAttribute('href', '/d/vigil-vulnerabilities');
     const advisory = within(findings).getByRole('link', { name: 'GHSA-2099-expr-0001' });
     expect(advisory).toHaveAttribute('href', 'https://osv.dev/vulnerability/GHSA-2099-expr-0001');
     const row = advisory.closest('tr')!;

@@ -94,6 +94,14 @@ describe('Container inspect page', () => {
     expect(md).toHaveTextContent(DIGEST);
     expect(md).toHaveTextContent('2025-12-03T22:30:00.000Z');
     expect(screen.getByTestId(testIds.inspect.podLabels)).toHaveTextContent('app=cart');
+    const links = screen.getByTestId(testIds.inspect.links);
+    const workload = new URL(within(links).getByRole('link', { name: 'Workload dashboard' }).getAttribute('href')!, 'http://x');
+    expect(workload.pathname).toBe('/d/vigil-workload');
+    expect(workload.searchParams.get('var-container')).toBe('cart');
+    expect(workload.searchParams.get('var-pod')).toBe('cart-7d9f8-x2k4q');
+    const events = new URL(within(links).getByRole('link', { name: 'Runtime events of this pod' }).getAttribute('href')!, 'http://x');
+    expect(events.pathname).toBe('/a/vigil-security-app/runtime-events');
+    expect(events.searchParams.get('var-namespace')).toBe('shop');
 
     await waitFor(() => expect(screen.getAllByTestId(testIds.inspect.process)).toHaveLength(3));
     expect(screen.getAllByTestId(testIds.runtimeEvents.row)).toHaveLength(1);

@@ -11,7 +11,8 @@ import {
   type SceneObjectUrlValues,
 } from '@grafana/scenes';
 import { Alert, EmptyState, Field, LinkButton, LoadingPlaceholder, Select, Stack, Tag, TextLink, useStyles2 } from '@grafana/ui';
-import { prefixRoute, ROUTES } from '../../constants';
+import { DASHBOARD_UIDS, dashboardUrl, prefixRoute, ROUTES } from '../../constants';
+import { PageLinks, withParams } from '../../components/PageLinks/PageLinks';
 import { isCaptureId } from '../../services/logql';
 import { activityModelFromFrames } from '../../services/capture';
 import { containerMetadata, promSamples, type ContainerTarget } from '../../services/inspectQueries';
@@ -102,7 +103,14 @@ function InspectTargetRenderer({ model }: SceneComponentProps<InspectTargetScene
     }
     return [...out.values()].sort((a, b) => String(a.label).localeCompare(String(b.label)));
   }, [series]);
+  const { from, to } = sceneGraph.getTimeRange(model).useState();
   const current = state.container ? targetValue(state) : undefined;
+  const selection = {
+    'var-namespace': state.namespace || undefined,
+    'var-pod': state.pod || undefined,
+    'var-container': state.container || undefined,
+    'var-node': state.node || undefined,
+  };
   const currentOption =
     current && !options.some((o) => o.value === current)
       ? [{ value: current, label: [state.namespace, state.pod, state.container].filter(Boolean).join('/') }]
@@ -125,6 +133,20 @@ function InspectTargetRenderer({ model }: SceneComponentProps<InspectTargetScene
           }}
         />
       </Field>
+      {state.container && (
+        <PageLinks
+          testId={testIds.inspect.links}
+          links={[
+            {
+              label: 'Runtime events of this pod',
+              icon: 'bell',
+              href: withParams(prefixRoute(ROUTES.RuntimeEvents), { from, to, 'var-node': selection['var-node'], 'var-namespace': selection['var-namespace'], 'var-pod': selection['var-pod'] }),
+            },
+            { label: 'Workload dashboard', icon: 'apps', dashboard: true, href: dashboardUrl(DASHBOARD_UIDS.workload, { from, to, ...selection }) },
+            { label: 'Node dashboard', icon: 'apps', dashboard: true, href: dashboardUrl(DASHBOARD_UIDS.node, { from, to, 'var-node': selection['var-node'] }) },
+          ]}
+        />
+      )}
       {!state.container && (
         <div data-testid={testIds.inspect.noTarget}>
           <EmptyState variant="call-to-action" message="Pick a container to inspect">

@@ -4,6 +4,7 @@ import { LinkButton, Stack } from '@grafana/ui';
 import { DASHBOARD_UIDS, dashboardUrl, prefixRoute, ROUTES } from '../../constants';
 import { testIds } from '../../components/testIds';
 import { NODE_VARIABLE } from '../../services/overviewQueries';
+import { withParams } from '../../components/PageLinks/PageLinks';
 
 export interface OverviewLinksState extends SceneObjectState {}
 
@@ -25,15 +26,6 @@ function OverviewLinksRenderer({ model }: SceneComponentProps<OverviewLinks>) {
   const { from, to } = timeRange.useState();
   const node = singleNode(variable?.getValue());
   const time = { from, to };
-  const withParams = (path: string, params: Record<string, string | undefined>) => {
-    const q = new URLSearchParams();
-    for (const [k, v] of Object.entries(params)) {
-      if (v) {
-        q.set(k, v);
-      }
-    }
-    return `${path}?${q.toString()}`;
-  };
   return (
     <div data-testid={testIds.overview.links}>
       <Stack gap={1} wrap="wrap">

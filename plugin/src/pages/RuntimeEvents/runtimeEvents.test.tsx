@@ -104,6 +104,11 @@ describe('Runtime events page', () => {
       'sum by (priority) (count_over_time({job="vigil", stream="alert", priority=~"Critical|Warning"} [$__auto]))'
     );
     expect(filters.getUrlState()['var-priority']).toEqual(['Critical', 'Warning']);
+    // Several priorities cannot go to the dashboard's single-value variable: the link leaves it out.
+    const dash = new URL(within(screen.getByTestId(testIds.runtimeEvents.links)).getByRole('link', { name: 'Runtime security dashboard' }).getAttribute('href')!, 'http://x');
+    expect(dash.pathname).toBe('/d/vigil-runtime-security');
+    expect(dash.searchParams.get('var-priority')).toBeNull();
+    expect(dash.searchParams.get('from')).toBe('now-6h');
 
     // The Overview's node link (var-node) narrows the timeline too.
     act(() => filters.updateFromUrl({ 'var-node': ['node-b'] }));
