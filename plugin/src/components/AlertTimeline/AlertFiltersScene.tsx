@@ -106,7 +106,7 @@ function AlertFiltersRenderer({ model }: SceneComponentProps<AlertFiltersScene>)
       if (l.pod && (namespace.length === 0 || namespace.includes(l.namespace ?? ''))) pods.add(l.pod);
       if (l.rule) rules.add(l.rule);
     }
-    return { nodes: toOptions(nodes), ns: toOptions(ns), pods: toOptions(pods), rules: toOptions(rules) };
+    return { node: toOptions(nodes), namespace: toOptions(ns), pod: toOptions(pods), rule: toOptions(rules) };
   }, [series, node, namespace, pod, rule]);
 
   // Free text is applied on Enter, on blur, or after a pause in typing, not on every key.
@@ -132,78 +132,55 @@ function AlertFiltersRenderer({ model }: SceneComponentProps<AlertFiltersScene>)
     'var-priority': onlyValue(priority),
   });
 
+  // The label filters differ only in key, options and test id; the input ids stay vigil-filter-<key>.
+  const facetFields = [
+    { key: 'node', label: 'Node', testId: testIds.runtimeEvents.nodeFilter, value: node },
+    { key: 'namespace', label: 'Namespace', testId: testIds.runtimeEvents.namespaceFilter, value: namespace },
+    { key: 'pod', label: 'Pod', testId: testIds.runtimeEvents.podFilter, value: pod },
+    { key: 'rule', label: 'Rule', testId: testIds.runtimeEvents.ruleFilter, value: rule },
+  ] as const;
+
   return (
     <>
-    <PageLinks testId={testIds.runtimeEvents.links} links={[{ label: 'Runtime security dashboard', href: dashboardLink, icon: 'apps', dashboard: true }]} />
-    <div className={styles.bar} data-testid={testIds.runtimeEvents.filters}>
-      <Field label="Node" className={styles.field}>
-        <MultiSelect
-          inputId="vigil-filter-node"
-          data-testid={testIds.runtimeEvents.nodeFilter}
-          options={facets.nodes}
-          value={node}
-          allowCustomValue
-          placeholder="All"
-          onChange={(v) => model.setState({ node: values(v) })}
-        />
-      </Field>
-      <Field label="Namespace" className={styles.field}>
-        <MultiSelect
-          inputId="vigil-filter-namespace"
-          data-testid={testIds.runtimeEvents.namespaceFilter}
-          options={facets.ns}
-          value={namespace}
-          allowCustomValue
-          placeholder="All"
-          onChange={(v) => model.setState({ namespace: values(v) })}
-        />
-      </Field>
-      <Field label="Pod" className={styles.field}>
-        <MultiSelect
-          inputId="vigil-filter-pod"
-          data-testid={testIds.runtimeEvents.podFilter}
-          options={facets.pods}
-          value={pod}
-          allowCustomValue
-          placeholder="All"
-          onChange={(v) => model.setState({ pod: values(v) })}
-        />
-      </Field>
-      <Field label="Rule" className={styles.field}>
-        <MultiSelect
-          inputId="vigil-filter-rule"
-          data-testid={testIds.runtimeEvents.ruleFilter}
-          options={facets.rules}
-          value={rule}
-          allowCustomValue
-          placeholder="All"
-          onChange={(v) => model.setState({ rule: values(v) })}
-        />
-      </Field>
-      <Field label="Priority" className={styles.field}>
-        <MultiSelect
-          inputId="vigil-filter-priority"
-          data-testid={testIds.runtimeEvents.priorityFilter}
-          options={priorityOptions}
-          value={priority}
-          placeholder="All"
-          formatOptionLabel={(o) => (o.value && isPriority(o.value) ? <PriorityLabel priority={o.value} /> : String(o.label ?? ''))}
-          onChange={(v) => model.setState({ priority: values(v).filter(isPriority) })}
-        />
-      </Field>
-      <Field label="Text" className={styles.textField} description="Case-insensitive, anywhere in the alert">
-        <Input
-          id="vigil-filter-text"
-          data-testid={testIds.runtimeEvents.textFilter}
-          value={draft}
-          maxLength={MAX_TEXT_FILTER}
-          placeholder="/etc/shadow, nc, 203.0.113.7…"
-          onChange={(e) => setDraft(e.currentTarget.value)}
-          onBlur={commit}
-          onKeyDown={(e) => e.key === 'Enter' && commit()}
-        />
-      </Field>
-    </div>
+      <PageLinks testId={testIds.runtimeEvents.links} links={[{ label: 'Runtime security dashboard', href: dashboardLink, icon: 'apps', dashboard: true }]} />
+      <div className={styles.bar} data-testid={testIds.runtimeEvents.filters}>
+        {facetFields.map((f) => (
+          <Field key={f.key} label={f.label} className={styles.field}>
+            <MultiSelect
+              inputId={`vigil-filter-${f.key}`}
+              data-testid={f.testId}
+              options={facets[f.key]}
+              value={f.value}
+              allowCustomValue
+              placeholder="All"
+              onChange={(v) => model.setState({ [f.key]: values(v) })}
+            />
+          </Field>
+        ))}
+        <Field label="Priority" className={styles.field}>
+          <MultiSelect
+            inputId="vigil-filter-priority"
+            data-testid={testIds.runtimeEvents.priorityFilter}
+            options={priorityOptions}
+            value={priority}
+            placeholder="All"
+            formatOptionLabel={(o) => (o.value && isPriority(o.value) ? <PriorityLabel priority={o.value} /> : String(o.label ?? ''))}
+            onChange={(v) => model.setState({ priority: values(v).filter(isPriority) })}
+          />
+        </Field>
+        <Field label="Text" className={styles.textField} description="Case-insensitive, anywhere in the alert">
+          <Input
+            id="vigil-filter-text"
+            data-testid={testIds.runtimeEvents.textFilter}
+            value={draft}
+            maxLength={MAX_TEXT_FILTER}
+            placeholder="/etc/shadow, nc, 203.0.113.7…"
+            onChange={(e) => setDraft(e.currentTarget.value)}
+            onBlur={commit}
+            onKeyDown={(e) => e.key === 'Enter' && commit()}
+          />
+        </Field>
+      </div>
     </>
   );
 }
