@@ -11,6 +11,7 @@ import {
   type SceneObject,
   type VizPanel,
 } from '@grafana/scenes';
+import { LegendDisplayMode, type DataQuery } from '@grafana/schema';
 import { prefixRoute, ROUTES } from '../../constants';
 import { DEFAULT_MAX_ALERTS, type VigilSettings } from '../../services/settings';
 import { activityLogsQuery, alertLogsQuery } from '../../services/logql';
@@ -75,14 +76,14 @@ export function buildInspectParts(settings: VigilSettings): InspectParts {
       if (now === last) return;
       last = now;
       const next = inspectQueries(target.target(), maxAlerts);
-      const all: Array<[SceneQueryRunner, object[]]> = [
+      const all: Array<[SceneQueryRunner, DataQuery[]]> = [
         [metadata, next.metadata],
-        ...chartRunners.map((r, i) => [r, next.charts[i] ?? []] as [SceneQueryRunner, object[]]),
+        ...chartRunners.map((r, i): [SceneQueryRunner, DataQuery[]] => [r, next.charts[i] ?? []]),
         [alertsRunner, next.alerts],
         [activityRunner, next.activity],
       ];
       for (const [runner, queries] of all) {
-        runner.setState({ queries: queries as never });
+        runner.setState({ queries });
         runner.runQueries();
       }
     });
@@ -95,7 +96,7 @@ export function buildInspectParts(settings: VigilSettings): InspectParts {
       .setData(chartRunners[i])
       .setUnit(spec.unit)
       .setCustomFieldConfig('fillOpacity', 10)
-      .setOption('legend', { showLegend: true, displayMode: 'list', placement: 'bottom' } as never)
+      .setOption('legend', { showLegend: true, displayMode: LegendDisplayMode.List, placement: 'bottom', calcs: [] })
       .build()
   );
 

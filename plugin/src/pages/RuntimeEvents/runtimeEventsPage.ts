@@ -10,6 +10,7 @@ import {
   type SceneObject,
   type VizPanel,
 } from '@grafana/scenes';
+import { GraphDrawStyle, LegendDisplayMode, SortOrder, StackingMode, TooltipDisplayMode } from '@grafana/schema';
 import { prefixRoute, ROUTES } from '../../constants';
 import type { VigilSettings } from '../../services/settings';
 import { DEFAULT_MAX_ALERTS } from '../../services/settings';
@@ -68,11 +69,11 @@ export function buildRuntimeEventsParts(settings: VigilSettings): RuntimeEventsP
   const histogramPanel = PanelBuilders.timeseries()
     .setTitle('Alerts by priority')
     .setData(histogram)
-    .setCustomFieldConfig('drawStyle', 'bars' as never)
+    .setCustomFieldConfig('drawStyle', GraphDrawStyle.Bars)
     .setCustomFieldConfig('fillOpacity', 80)
-    .setCustomFieldConfig('stacking', { mode: 'normal' } as never)
-    .setOption('legend', { showLegend: true, displayMode: 'list', placement: 'right' } as never)
-    .setOption('tooltip', { mode: 'multi', sort: 'desc' } as never)
+    .setCustomFieldConfig('stacking', { mode: StackingMode.Normal })
+    .setOption('legend', { showLegend: true, displayMode: LegendDisplayMode.List, placement: 'right', calcs: [] })
+    .setOption('tooltip', { mode: TooltipDisplayMode.Multi, sort: SortOrder.Descending })
     .setDecimals(0)
     .setOverrides((b) => {
       for (const p of ALERT_PRIORITIES) {
