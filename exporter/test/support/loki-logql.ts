@@ -68,9 +68,16 @@ function decodeString(raw: string): string {
   }
 }
 
+/** RE2 syntax → a JavaScript RegExp: leading inline flags ((?i), (?s), (?is)) become RegExp flags. */
 function compileRe(source: string, anchored: boolean): RegExp {
+  let flags = 'u';
+  const inline = /^\(\?([ims]+)\)/.exec(source);
+  if (inline) {
+    for (const f of inline[1]!) if (!flags.includes(f)) flags += f;
+    source = source.slice(inline[0].length);
+  }
   try {
-    return new RegExp(anchored ? `^(?:${source})$` : source, 'u');
+    return new RegExp(anchored ? `^(?:${source})$` : source, flags);
   } catch (e) {
     throw new QueryError(`parse error : error parsing regexp: ${(e as Error).message}`);
   }

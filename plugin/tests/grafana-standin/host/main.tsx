@@ -194,7 +194,10 @@ function Shell({ plugin }: { plugin: AppPlugin }) {
 
 async function start(): Promise<void> {
   boot();
+  // Marks for the benchmark: where the host's own boot ends and the plugin's part begins.
+  performance.mark('standin:host-booted');
   const meta = await loadSettings();
+  performance.mark('standin:plugin-import');
   const exports = await importPluginModule(`/public/plugins/${PLUGIN_ID}/module.js`);
   const plugin = (exports.plugin as AppPlugin | undefined) ?? new AppPlugin();
   // Grafana's importAppPlugin: init with the settings, then meta.
