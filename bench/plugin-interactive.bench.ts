@@ -80,6 +80,8 @@ interface Run {
   interactive: number;
   /** when the host began importing the plugin (its own boot is done) */
   pluginStart: number;
+  /** the largest data answer had arrived */
+  dataAt: number;
   /** slowest /api/ds/query answer of the run (stand-ins' server time) */
   server: number;
 }
@@ -113,7 +115,7 @@ async function eventsRun(): Promise<Run> {
     )).jsonValue();
     const shown = Number(await page.locator('[role="table"][aria-label="Alerts"]').getAttribute('aria-rowcount')) - 1;
     if (shown !== expectedFiltered) console.log(`  note: the text filter shows ${shown} rows, ${expectedFiltered} lines contain "${FILTER_TEXT}"`);
-    return { rows, interactive, pluginStart: await pluginStart(page), server: serverMs(before) };
+    return { rows, interactive, pluginStart: await pluginStart(page), dataAt: await bigAnswerAt(page), server: serverMs(before) };
   } catch (e) {
     throw new Error(`${(e as Error).message.split('\n')[0]} (${await diagnose(page, seen)})`);
   } finally {
@@ -124,6 +126,15 @@ async function eventsRun(): Promise<Run> {
 /** performance.now() at which the host started importing the plugin's module.js (after its own boot). */
 async function pluginStart(page: import('playwright-core').Page): Promise<number> {
   return page.evaluate(() => performance.getEntriesByName('standin:plugin-import')[0]?.startTime ?? NaN);
+}
+
+/** When the largest /api/ds/query answer (the 10k-line or 5k-entry one) had fully arrived, page clock. */
+async function bigAnswerAt(page: import('playwright-core').Page): Promise<number> {
+  return page.evaluate(() => {
+    const rs = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).filter((r) => r.name.includes('/api/ds/query'));
+    rs.sort((a, b) => b.encodedBodySize - a.encodedBodySize);
+    return rs[0]?.responseEnd ?? NaN;
+  });
 }
 
 /** Server time of the data source queries since `from` (index into the stand-in's request log). */
@@ -185,7 +196,7 @@ async function inspectRun(): Promise<Run> {
       ENTRIES,
       { polling: 'raf', timeout: 30_000 }
     )).jsonValue();
-    return { rows, interactive, pluginStart: await pluginStart(page), server: serverMs(before) };
+    return { rows, interactive, pluginStart: await pluginStart(page), dataAt: await bigAnswerAt(page), server: serverMs(before) };
   } catch (e) {
     throw new Error(`${(e as Error).message.split('\n')[0]} (${await diagnose(page, seen)})`);
   } finally {
@@ -201,7 +212,7 @@ for (let i = 0; i <= RUNS; i++) {
     try {
       const r = await run();
       if (i > 0) results[name].push(r);
-      console.log(`  ${i === 0 ? 'warm-up' : `run ${i}`} ${name.padEnd(7)} rows ${r.rows.toFixed(0).padStart(5)} ms, interactive ${r.interactive.toFixed(0).padStart(5)} ms; plugin import began at ${r.pluginStart.toFixed(0)} ms (plugin's part ${(r.interactive - r.pluginStart).toFixed(0)} ms); slowest ds query ${r.server} ms`);
+      console.log(`  ${i === 0 ? 'warm-up' : `run ${i}`} ${name.padEnd(7)} rows ${r.rows.toFixed(0).padStart(5)} ms, interactive ${r.interactive.toFixed(0).padStart(5)} ms; plugin import began at ${r.pluginStart.toFixed(0)} ms (plugin's part ${(r.interactive - r.pluginStart).toFixed(0)} ms); data arrived at ${r.dataAt.toFixed(0)} ms (slowest ds query ${r.server} ms server time), rows rendered ${(r.rows - r.dataAt).toFixed(0)} ms after`);
     } catch (e) {
       failed = true;
       console.log(`  ${i === 0 ? 'warm-up' : `run ${i}`} ${name.padEnd(7)} FAILED: ${(e as Error).message}`);
