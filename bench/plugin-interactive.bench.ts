@@ -24,6 +24,14 @@ import { ensurePluginBuild, launchBrowser } from '../plugin/tests/browser/harnes
 import { testIds } from '../plugin/src/components/testIds.js';
 import { alerts, capture, containers, metricsText, pushAll } from './plugin/synthetic.js';
 
+// The functions passed to page.waitForFunction/evaluate run in the page; the exporter's tsconfig (which checks
+// bench/) has no DOM lib, so the little of the DOM they use is declared here.
+interface PageElement {
+  getAttribute(name: string): string | null;
+  textContent: string | null;
+}
+declare const document: { querySelector(sel: string): PageElement | null; querySelectorAll(sel: string): ArrayLike<PageElement> & Iterable<PageElement> };
+
 const RUNS = Number(process.env.VIGIL_BENCH_RUNS ?? 7);
 const ALERTS = 10_000;
 const ENTRIES = 5_000;
@@ -93,18 +101,18 @@ async function eventsRun(): Promise<Run> {
   const before = grafana.requests.length;
   try {
     await page.goto(`${grafana.url}${APP}/runtime-events?from=now-1h&to=now`, { waitUntil: 'commit' });
-    const rows = await (await page.waitForFunction(
+    const rows = (await (await page.waitForFunction(
       ([rowSel, n]) => {
         const t = document.querySelector('[role="table"][aria-label="Alerts"]');
         return t && Number(t.getAttribute('aria-rowcount')) === n + 1 && document.querySelector(rowSel) ? performance.now() : false;
       },
       [sel(testIds.runtimeEvents.row), ALERTS] as const,
       { polling: 'raf', timeout: 30_000 }
-    )).jsonValue();
+    )).jsonValue()) as number;
     const input = page.locator(sel(testIds.runtimeEvents.textFilter));
     await input.fill(FILTER_TEXT);
     await input.press('Enter');
-    const interactive = await (await page.waitForFunction(
+    const interactive = (await (await page.waitForFunction(
       ([rowSel, n]) => {
         const t = document.querySelector('[role="table"][aria-label="Alerts"]');
         const count = Number(t?.getAttribute('aria-rowcount')) - 1;
@@ -112,7 +120,7 @@ async function eventsRun(): Promise<Run> {
       },
       [sel(testIds.runtimeEvents.row), ALERTS] as const,
       { polling: 'raf', timeout: 30_000 }
-    )).jsonValue();
+    )).jsonValue()) as number;
     const shown = Number(await page.locator('[role="table"][aria-label="Alerts"]').getAttribute('aria-rowcount')) - 1;
     if (shown !== expectedFiltered) console.log(`  note: the text filter shows ${shown} rows, ${expectedFiltered} lines contain "${FILTER_TEXT}"`);
     return { rows, interactive, pluginStart: await pluginStart(page), dataAt: await bigAnswerAt(page), server: serverMs(before) };
@@ -131,7 +139,7 @@ async function pluginStart(page: import('playwright-core').Page): Promise<number
 /** When the largest /api/ds/query answer (the 10k-line or 5k-entry one) had fully arrived, page clock. */
 async function bigAnswerAt(page: import('playwright-core').Page): Promise<number> {
   return page.evaluate(() => {
-    const rs = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).filter((r) => r.name.includes('/api/ds/query'));
+    const rs = (performance.getEntriesByType('resource') as unknown as { name: string; responseEnd: number; encodedBodySize: number }[]).filter((r) => r.name.includes('/api/ds/query'));
     rs.sort((a, b) => b.encodedBodySize - a.encodedBodySize);
     return rs[0]?.responseEnd ?? NaN;
   });
@@ -176,14 +184,14 @@ async function inspectRun(): Promise<Run> {
   const q = new URLSearchParams({ 'var-namespace': inspected.namespace, 'var-pod': inspected.pod, 'var-container': inspected.container, 'var-node': NODE, capture: captureId, from: 'now-1h', to: 'now' });
   try {
     await page.goto(`${grafana.url}${APP}/inspect?${q}`, { waitUntil: 'commit' });
-    const rows = await (await page.waitForFunction(
+    const rows = (await (await page.waitForFunction(
       ([stripSel, entrySel, n]) => {
         const strip = document.querySelector(stripSel);
         return strip?.getAttribute('aria-label')?.includes(`${n} entries`) && document.querySelector(entrySel) ? performance.now() : false;
       },
       [sel(testIds.inspect.strip), sel(testIds.inspect.entry), ENTRIES] as const,
       { polling: 'raf', timeout: 30_000 }
-    )).jsonValue();
+    )).jsonValue()) as number;
     const box = await page.locator(sel(testIds.inspect.strip)).boundingBox();
     if (!box) throw new Error('the activity strip has no box');
     const y = box.y + box.height / 2;
@@ -191,11 +199,11 @@ async function inspectRun(): Promise<Run> {
     await page.mouse.down();
     await page.mouse.move(box.x + box.width * 0.4, y, { steps: 4 });
     await page.mouse.up();
-    const interactive = await (await page.waitForFunction(
+    const interactive = (await (await page.waitForFunction(
       (n) => [...document.querySelectorAll('[aria-live="polite"]')].some((e) => /Selected .* of \d+ entries/.test(e.textContent ?? '') && e.textContent!.includes(`of ${n} entries`)) ? performance.now() : false,
       ENTRIES,
       { polling: 'raf', timeout: 30_000 }
-    )).jsonValue();
+    )).jsonValue()) as number;
     return { rows, interactive, pluginStart: await pluginStart(page), dataAt: await bigAnswerAt(page), server: serverMs(before) };
   } catch (e) {
     throw new Error(`${(e as Error).message.split('\n')[0]} (${await diagnose(page, seen)})`);

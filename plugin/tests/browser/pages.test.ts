@@ -36,7 +36,8 @@ async function open(path: string): Promise<RecordedPage> {
 }
 
 /** Console errors other than icons the npm @grafana/ui lacks (Grafana's build adds them) and the favicon. */
-function realErrors(rec: RecordedPage): string[] {
+async function realErrors(rec: RecordedPage): Promise<string[]> {
+  await rec.settle();
   const missingIcon = rec.responses.filter((r) => r.status === 404 && r.url.includes('/public/build/img/icons/')).length;
   let skipped = 0;
   return rec.consoleErrors.filter((e) => {
@@ -134,7 +135,7 @@ describe('plugin pages in Chromium (Grafana stand-in, live stack)', { skip, time
     const critical = images.images.reduce((n, i) => n + (i.severity.CRITICAL ?? 0), 0);
     await waitForPanelValue(page, 'Findings and fixable findings', new RegExp(`CRITICAL all\\s*\\n?\\s*${critical}\\b`));
     await screenshot(page, 'overview');
-    assert.deepEqual(realErrors(rec), []);
+    assert.deepEqual(await realErrors(rec), []);
   });
 
   test('runtime events: the timeline holds the Loki alerts; filters and the time range live in the URL', async () => {
@@ -181,7 +182,7 @@ describe('plugin pages in Chromium (Grafana stand-in, live stack)', { skip, time
     const link = byTestId(page, testIds.runtimeEvents.row).first().getByRole('link', { name: stack.triggerWorkload.container });
     await link.click();
     await page.waitForURL((url) => url.pathname === `${APP}/inspect` && url.searchParams.get('var-container') === stack.triggerWorkload.container, { timeout: 10_000 });
-    assert.deepEqual(realErrors(rec), []);
+    assert.deepEqual(await realErrors(rec), []);
   });
 
   test('image scans: the list matches the scanner; the image page shows its findings', async () => {
@@ -209,7 +210,7 @@ describe('plugin pages in Chromium (Grafana stand-in, live stack)', { skip, time
     await page.goBack();
     await byTestId(page, testIds.imageScans.table).waitFor({ timeout: 10_000 });
     assert.equal(new URL(page.url()).pathname, `${APP}/image-scans`);
-    assert.deepEqual(realErrors(rec), []);
+    assert.deepEqual(await realErrors(rec), []);
   });
 
   test('container inspect: metadata, its alerts and captured activity for the live container', async () => {
@@ -235,7 +236,7 @@ describe('plugin pages in Chromium (Grafana stand-in, live stack)', { skip, time
     const shown = await byTestId(page, testIds.inspect.entries).innerText();
     assert.ok([...names].some((n) => shown.includes(n!)), `an activity process name (${[...names].slice(0, 5).join(', ')}) is shown`);
     await screenshot(page, 'inspect');
-    assert.deepEqual(realErrors(rec), []);
+    assert.deepEqual(await realErrors(rec), []);
   });
 
   test('config page: the stored settings are shown, the token only as "configured"; saving goes to the settings API', async () => {
@@ -253,7 +254,7 @@ describe('plugin pages in Chromium (Grafana stand-in, live stack)', { skip, time
     assert.equal(body.jsonData?.scannerUrl, stack.scannerUrl);
     assert.equal(body.secureJsonData, undefined, 'a kept token is not sent again');
     assert.equal(grafana.settings.secureJsonData.scannerToken, stack.scannerToken);
-    assert.deepEqual(realErrors(rec), []);
+    assert.deepEqual(await realErrors(rec), []);
   });
 
   test('links between pages and the back button', async () => {
@@ -267,7 +268,7 @@ describe('plugin pages in Chromium (Grafana stand-in, live stack)', { skip, time
     await page.goBack();
     await page.waitForURL((u) => u.pathname === `${APP}/overview`, { timeout: 10_000 });
     await byTestId(page, testIds.overview.container).waitFor({ timeout: 10_000 });
-    assert.deepEqual(realErrors(rec), []);
+    assert.deepEqual(await realErrors(rec), []);
   });
 
   test('the scanner token never reaches the browser (responses, headers, DOM, storage)', async () => {

@@ -99,7 +99,7 @@ class PrometheusStandIn extends DataSourceWithBackend<ExprQuery> {
     if (ti) this.interval = ti;
   }
 
-  applyTemplateVariables(query: ExprQuery, scopedVars: ScopedVars): ExprQuery {
+  override applyTemplateVariables(query: ExprQuery, scopedVars: ScopedVars): ExprQuery {
     return { ...query, expr: getTemplateSrv().replace(query.expr ?? '', scopedVars, promInterpolate) };
   }
 
@@ -115,12 +115,12 @@ class PrometheusStandIn extends DataSourceWithBackend<ExprQuery> {
    * API (GET /api/datasources/uid/<uid>/resources/api/v1/...): label_names(), label_values(label),
    * label_values(metric, label), metrics(regex), query_result(expr).
    */
-  async metricFindQuery(query: string | { query?: string }, options?: { range?: TimeRange; scopedVars?: ScopedVars }): Promise<MetricFindValue[]> {
+  override async metricFindQuery(query: string | { query?: string }, options?: { range?: TimeRange; scopedVars?: ScopedVars }): Promise<MetricFindValue[]> {
     const raw = typeof query === 'string' ? query : (query.query ?? '');
     const q = getTemplateSrv().replace(raw, options?.scopedVars ?? {}, promInterpolate);
     const base = `/api/datasources/uid/${this.uid}/resources/api/v1`;
     const range = options?.range;
-    const time = range ? { start: String(Math.floor(range.from.valueOf() / 1000)), end: String(Math.ceil(range.to.valueOf() / 1000)) } : {};
+    const time: Record<string, string> = range ? { start: String(Math.floor(range.from.valueOf() / 1000)), end: String(Math.ceil(range.to.valueOf() / 1000)) } : {};
     const get = async <T,>(path: string, params: Record<string, string>) => (await getBackendSrv().get<{ data: T }>(`${base}${path}`, params)).data;
     let m: RegExpExecArray | null;
     if (/^label_names\(\s*\)$/.test(q)) return (await get<string[]>('/labels', time)).map((text) => ({ text }));
@@ -143,7 +143,7 @@ class PrometheusStandIn extends DataSourceWithBackend<ExprQuery> {
     throw new Error(`unsupported variable query: ${q}`);
   }
 
-  query(request: DataQueryRequest<ExprQuery>): Observable<DataQueryResponse> {
+  override query(request: DataQueryRequest<ExprQuery>): Observable<DataQueryResponse> {
     request = { ...request, scopedVars: PrometheusStandIn.withoutIntervals(request.scopedVars ?? {}) };
     const tableRefs = new Set(request.targets.filter((t) => t.format === 'table').map((t) => t.refId));
     return super.query(request).pipe(
@@ -163,12 +163,12 @@ class PrometheusStandIn extends DataSourceWithBackend<ExprQuery> {
 }
 
 class LokiStandIn extends DataSourceWithBackend<ExprQuery> {
-  query(request: DataQueryRequest<ExprQuery>): Observable<DataQueryResponse> {
+  override query(request: DataQueryRequest<ExprQuery>): Observable<DataQueryResponse> {
     const { __interval: _i, __interval_ms: _ims, ...scopedVars } = request.scopedVars ?? {};
     return super.query({ ...request, scopedVars });
   }
 
-  applyTemplateVariables(query: ExprQuery, scopedVars: ScopedVars): ExprQuery {
+  override applyTemplateVariables(query: ExprQuery, scopedVars: ScopedVars): ExprQuery {
     return { ...query, expr: getTemplateSrv().replace(query.expr ?? '', scopedVars, lokiInterpolate) };
   }
 }

@@ -124,7 +124,7 @@ function boot(): void {
 function HistoryRouter({ children }: { children: ReactNode }) {
   const history = locationService.getHistory();
   const [location, setLocation] = useState(history.location);
-  useLayoutEffect(() => history.listen((l) => setLocation(l)), [history]);
+  useLayoutEffect(() => history.listen((l: typeof history.location) => setLocation(l)), [history]);
   return (
     <Router location={location} navigator={history}>
       {children}

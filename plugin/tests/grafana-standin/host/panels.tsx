@@ -22,11 +22,11 @@ import { BigValueColorMode, BigValueGraphMode, BigValueJustifyMode, BigValueText
 import { BarGaugeDisplayMode, LegendDisplayMode, VizOrientation } from '@grafana/schema';
 
 class PanelErrorBoundary extends Component<{ children: ReactNode; what: string }, { error?: string }> {
-  state: { error?: string } = {};
+  override state: { error?: string } = {};
   static getDerivedStateFromError(e: Error) {
     return { error: e.message };
   }
-  render() {
+  override render() {
     if (this.state.error) return <div role="alert" data-standin-panel-error={this.props.what}>{this.props.what} failed: {this.state.error}</div>;
     return this.props.children;
   }
