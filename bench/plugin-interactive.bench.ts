@@ -107,7 +107,7 @@ async function eventsRun(): Promise<Run> {
         return t && Number(t.getAttribute('aria-rowcount')) === n + 1 && document.querySelector(rowSel) ? performance.now() : false;
       },
       [sel(testIds.runtimeEvents.row), ALERTS] as const,
-      { polling: 'raf', timeout: 30_000 }
+      { polling: 'raf', timeout: 15_000 }
     )).jsonValue()) as number;
     const input = page.locator(sel(testIds.runtimeEvents.textFilter));
     await input.fill(FILTER_TEXT);
@@ -119,7 +119,7 @@ async function eventsRun(): Promise<Run> {
         return count > 0 && count < n && document.querySelector(rowSel) ? performance.now() : false;
       },
       [sel(testIds.runtimeEvents.row), ALERTS] as const,
-      { polling: 'raf', timeout: 30_000 }
+      { polling: 'raf', timeout: 15_000 }
     )).jsonValue()) as number;
     const shown = Number(await page.locator('[role="table"][aria-label="Alerts"]').getAttribute('aria-rowcount')) - 1;
     if (shown !== expectedFiltered) console.log(`  note: the text filter shows ${shown} rows, ${expectedFiltered} lines contain "${FILTER_TEXT}"`);
@@ -190,7 +190,7 @@ async function inspectRun(): Promise<Run> {
         return strip?.getAttribute('aria-label')?.includes(`${n} entries`) && document.querySelector(entrySel) ? performance.now() : false;
       },
       [sel(testIds.inspect.strip), sel(testIds.inspect.entry), ENTRIES] as const,
-      { polling: 'raf', timeout: 30_000 }
+      { polling: 'raf', timeout: 15_000 }
     )).jsonValue()) as number;
     const box = await page.locator(sel(testIds.inspect.strip)).boundingBox();
     if (!box) throw new Error('the activity strip has no box');
@@ -202,7 +202,7 @@ async function inspectRun(): Promise<Run> {
     const interactive = (await (await page.waitForFunction(
       (n) => [...document.querySelectorAll('[aria-live="polite"]')].some((e) => /Selected .* of \d+ entries/.test(e.textContent ?? '') && e.textContent!.includes(`of ${n} entries`)) ? performance.now() : false,
       ENTRIES,
-      { polling: 'raf', timeout: 30_000 }
+      { polling: 'raf', timeout: 15_000 }
     )).jsonValue()) as number;
     return { rows, interactive, pluginStart: await pluginStart(page), dataAt: await bigAnswerAt(page), server: serverMs(before) };
   } catch (e) {

@@ -40,7 +40,8 @@ async function realErrors(rec: RecordedPage): Promise<string[]> {
   await rec.settle();
   const missingIcon = rec.responses.filter((r) => r.status === 404 && r.url.includes('/public/build/img/icons/')).length;
   let skipped = 0;
-  return rec.consoleErrors.filter((e) => {
+  const failedUrls = rec.responses.filter((r) => r.status >= 400 && !r.url.includes('/public/build/img/icons/')).map((r) => `${r.status} ${r.url}`);
+  return rec.consoleErrors.map((e) => (e.startsWith('Failed to load resource') && failedUrls.length > 0 ? `${e} [${failedUrls.join(', ')}]` : e)).filter((e) => {
     if (e.startsWith('Failed to load resource: the server responded with a status of 404') && skipped < missingIcon) {
       skipped++;
       return false;
