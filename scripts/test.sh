@@ -20,5 +20,5 @@ if [ $# -eq 0 ]; then
   log "plugin unit and component tests (jest)"
   npx jest --ci --maxWorkers 2
   log "plugin browser tests (Debian chromium, real Prometheus, vigil node and scanner, Grafana stand-in)"
-  node --import tsx --test --test-concurrency=1 tests/browser/*.test.ts
+  node --import tsx --test --test-concurrency=1 tests/grafana-standin/*.test.ts tests/browser/*.test.ts
 fi
