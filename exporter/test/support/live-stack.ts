@@ -33,7 +33,7 @@ import { descendants, type ProcId } from './live-stack/proc-tree.js';
 import { PROMETHEUS_BIN, startPrometheus } from './live-stack/prometheus.js';
 import { promQuery, seriesCount, type PromQueryData, type PromQueryOptions } from './live-stack/prom-query.js';
 import { startServiceProcess, type ServiceProcess } from './live-stack/service-process.js';
-import { ensureWorkloadImage, IDLE_LOOP, WORKLOAD_LOOP, WORKLOAD_RULES } from './live-stack/workload-image.js';
+import { ensureWorkloadImage, IDLE_LIMITS, IDLE_LOOP, WORKLOAD_LOOP, WORKLOAD_RULES } from './live-stack/workload-image.js';
 
 export { promQuery, seriesCount, type PromQueryData, type PromQueryOptions } from './live-stack/prom-query.js';
 export { stillRunning, type ProcId } from './live-stack/proc-tree.js';
@@ -324,15 +324,16 @@ export async function startLiveStack(opts: LiveStackOptions = {}): Promise<LiveS
     const img = (imagesR as PromiseFulfilledResult<{ vulnerable: string; noOs: string }>).value;
     const node = (nodeR as PromiseFulfilledResult<string>).value;
 
+    // The idle container has a CPU quota and a memory limit, so the limit families (absent when unlimited) exist.
     // Containers start once the node watches, so it sees them from their first exec.
     const workloads = await step('starting the podman containers', () => {
       const tag = `vigil-live-${process.pid}`;
-      const run = (name: string, image: string, script: string, role: LiveWorkload['role'], rules: readonly string[]): LiveWorkload => {
+      const run = (name: string, image: string, script: string, role: LiveWorkload['role'], rules: readonly string[], limits: string[] = []): LiveWorkload => {
         containerNames.push(name);
-        const id = runDetached(image, name, ['sh', '-c', script], ['--network', 'none', '--label', `${LIVE_STACK_LABEL}=${tag}`, '--label', `${OWNER_LABEL}=${process.pid} ${processStart(process.pid) ?? '?'}`]);
+        const id = runDetached(image, name, ['sh', '-c', script], [...limits, '--network', 'none', '--label', `${LIVE_STACK_LABEL}=${tag}`, '--label', `${OWNER_LABEL}=${process.pid} ${processStart(process.pid) ?? '?'}`]);
         return { container: name, image, id, role, rules };
       };
-      return [run(`${tag}-app`, img.vulnerable, WORKLOAD_LOOP, 'triggers', WORKLOAD_RULES), run(`${tag}-idle`, img.noOs, IDLE_LOOP, 'idle', [])];
+      return [run(`${tag}-app`, img.vulnerable, WORKLOAD_LOOP, 'triggers', WORKLOAD_RULES), run(`${tag}-idle`, img.noOs, IDLE_LOOP, 'idle', [], IDLE_LIMITS)];
     });
 
     let scannerUrl = '';

@@ -74,3 +74,5 @@ export const WORKLOAD_RULES = ['Read sensitive file untrusted', 'Write below etc
 
 /** The idle neighbour: execs now and then, fires nothing. */
 export const IDLE_LOOP = 'while true; do ls / > /dev/null; sleep 3; done';
+/** The idle container runs limited, so the CPU-quota and memory-limit families (absent when unlimited) have series. */
+export const IDLE_LIMITS = ['--cpus', '0.5', '--memory', '64m'];
