@@ -22,3 +22,14 @@ class VisibleIntersectionObserver {
 if (typeof globalThis.IntersectionObserver === 'undefined') {
   globalThis.IntersectionObserver = VisibleIntersectionObserver;
 }
+
+// jsdom has no ResizeObserver either (some @grafana/ui components, e.g. TruncatedText in the page header, observe
+// their size). jsdom has no layout, so sizes never change: an observer that never reports is what a browser would do.
+class StillResizeObserver {
+  observe() {}
+  unobserve() {}
+  disconnect() {}
+}
+if (typeof globalThis.ResizeObserver === 'undefined') {
+  globalThis.ResizeObserver = StillResizeObserver;
+}

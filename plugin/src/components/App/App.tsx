@@ -8,7 +8,7 @@ import { imageScansPage } from '../../pages/ImageScans/imageScansPage';
 import { inspectPage } from '../../pages/Inspect/inspectPage';
 import { PluginPropsContext } from '../../utils/pluginProps';
 
-function buildSceneApp(settings: VigilSettings): SceneApp {
+export function buildSceneApp(settings: VigilSettings): SceneApp {
   return new SceneApp({
     pages: [overviewPage(settings), runtimeEventsPage(settings), imageScansPage(settings), inspectPage(settings)],
     // Time range and variables live in the URL: links can be shared and the back button works.
@@ -17,7 +17,10 @@ function buildSceneApp(settings: VigilSettings): SceneApp {
 }
 
 function AppWithScenes({ settings }: { settings: VigilSettings }) {
-  const scene = useSceneApp(() => buildSceneApp(settings));
+  // useSceneApp caches by the factory's identity: an inline arrow would build a new app (every scene, every query)
+  // on each render, e.g. each time Grafana hands the root page new props on navigation.
+  const factory = useMemo(() => () => buildSceneApp(settings), [settings]);
+  const scene = useSceneApp(factory);
   return <scene.Component model={scene} />;
 }
 

@@ -26,18 +26,20 @@ export function imageScansPage(settings: VigilSettings): SceneAppPage {
     title: 'Image scans',
     subTitle: 'The images in use, their vulnerabilities, policy verdicts and the upgrades that fix most',
     url: prefixRoute(ROUTES.ImageScans),
-    routePath: ROUTES.ImageScans,
+    // SceneApp puts routePath on a top-level <Route>: without the splat, /image-scans/<ref> matches no page and
+    // the drilldown's nested route below is never reached.
+    routePath: `${ROUTES.ImageScans}/*`,
     preserveUrlKeys: ['q', 'severity', 'fixable', 'policy'],
     getScene: () => imageScansScene(settings, new ImageListScene({ settings })),
     drilldowns: [
       {
-        routePath: `:${IMAGE_ROUTE_PARAM}`,
+        routePath: `:${IMAGE_ROUTE_PARAM}/*`,
         getPage: (match, parent) => {
           const ref = refFromMatch(match);
           return new SceneAppPage({
             title: ref,
             url: imagePageUrl(ref),
-            routePath: `:${IMAGE_ROUTE_PARAM}`,
+            routePath: `:${IMAGE_ROUTE_PARAM}/*`,
             getParentPage: () => parent,
             getScene: () => imageScansScene(settings, new ImageDetailScene({ settings, imageRef: ref })),
           });

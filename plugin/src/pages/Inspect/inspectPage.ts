@@ -19,6 +19,7 @@ import { metadataQueries, resourceCharts, type ContainerTarget } from '../../ser
 import { AlertTimelineScene } from '../../components/AlertTimeline/AlertTimelineScene';
 import { testIds } from '../../components/testIds';
 import { gatedColumn, vigilMetricsProbe, type OnboardingGate } from '../../components/Onboarding';
+import { deriveQueriesFromState } from '../../utils/derivedQueries';
 import { ContainerActivityScene, ContainerSummaryScene, InspectTargetScene } from './inspectScenes';
 
 /** Loki's default max_entries_limit_per_query; a capture holds ~3,200 entries with the recorder's defaults. */
@@ -61,33 +62,22 @@ export function buildInspectParts(settings: VigilSettings): InspectParts {
     queries: [{ refId: 'containers', expr: 'max by (node, namespace, pod, container) (vigil_container_info)', instant: true, range: false, format: 'table' }],
   });
   const target = new InspectTargetScene({ $data: containers });
-  const q = inspectQueries(target.target(), maxAlerts);
-  const metadata = new SceneQueryRunner({ datasource: settings.prometheus, queries: q.metadata });
+  const metadata = new SceneQueryRunner({ datasource: settings.prometheus, queries: [] });
   const specs = resourceCharts({ namespace: '', pod: '', container: '' });
-  const chartRunners = specs.map((_, i) => new SceneQueryRunner({ datasource: settings.prometheus, queries: q.charts[i] ?? [], maxDataPoints: 300 }));
-  const alertsRunner = new SceneQueryRunner({ datasource: settings.loki, queries: q.alerts });
-  const activityRunner = new SceneQueryRunner({ datasource: settings.loki, queries: q.activity });
+  const chartRunners = specs.map(() => new SceneQueryRunner({ datasource: settings.prometheus, queries: [], maxDataPoints: 300 }));
+  const alertsRunner = new SceneQueryRunner({ datasource: settings.loki, queries: [] });
+  const activityRunner = new SceneQueryRunner({ datasource: settings.loki, queries: [] });
 
-  // A new container means new PromQL/LogQL (its values escaped by the builders); a new capture only refilters.
-  target.addActivationHandler(() => {
-    let last = JSON.stringify(target.target() ?? null);
-    const sub = target.subscribeToState(() => {
-      const now = JSON.stringify(target.target() ?? null);
-      if (now === last) return;
-      last = now;
-      const next = inspectQueries(target.target(), maxAlerts);
-      const all: Array<[SceneQueryRunner, DataQuery[]]> = [
-        [metadata, next.metadata],
-        ...chartRunners.map((r, i): [SceneQueryRunner, DataQuery[]] => [r, next.charts[i] ?? []]),
-        [alertsRunner, next.alerts],
-        [activityRunner, next.activity],
-      ];
-      for (const [runner, queries] of all) {
-        runner.setState({ queries });
-        runner.runQueries();
-      }
-    });
-    return () => sub.unsubscribe();
+  // A new container means new PromQL/LogQL (its values escaped by the builders); a new capture only refilters
+  // (its queries are unchanged, so nothing re-runs). Derived on every change, the URL's container included.
+  deriveQueriesFromState(target, () => {
+    const next = inspectQueries(target.target(), maxAlerts);
+    return [
+      [metadata, next.metadata],
+      ...chartRunners.map((r, i): [SceneQueryRunner, DataQuery[]] => [r, next.charts[i] ?? []]),
+      [alertsRunner, next.alerts],
+      [activityRunner, next.activity],
+    ];
   });
 
   const charts = specs.map((spec, i) =>
@@ -145,7 +135,8 @@ export function inspectPage(settings: VigilSettings): SceneAppPage {
     title: 'Container inspect',
     subTitle: 'One container: metadata, resources, alerts, captured activity and image vulnerabilities',
     url: prefixRoute(ROUTES.Inspect),
-    routePath: ROUTES.Inspect,
+    // SceneAppPage renders descendant <Routes>: the top-level route needs the splat (see imageScansPage).
+    routePath: `${ROUTES.Inspect}/*`,
     getScene: () => buildInspectScene(settings),
   });
 }

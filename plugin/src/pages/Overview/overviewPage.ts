@@ -97,7 +97,8 @@ export function overviewPage(settings: VigilSettings): SceneAppPage {
     title: 'Overview',
     subTitle: 'The cluster and each node at a glance: what is monitored, alerts, image risk and the sensor health',
     url: prefixRoute(ROUTES.Overview),
-    routePath: ROUTES.Overview,
+    // SceneAppPage renders descendant <Routes>: the top-level route needs the splat (see imageScansPage).
+    routePath: `${ROUTES.Overview}/*`,
     preserveUrlKeys: ['from', 'to', `var-${NODE_VARIABLE}`],
     getScene: () => overviewScene(settings),
   });

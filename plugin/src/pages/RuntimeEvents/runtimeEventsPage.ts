@@ -20,6 +20,7 @@ import { AlertTimelineScene } from '../../components/AlertTimeline/AlertTimeline
 import { PRIORITY_COLORS } from '../../components/AlertTimeline/priority';
 import { gatedColumn, type OnboardingGate } from '../../components/Onboarding';
 import { testIds } from '../../components/testIds';
+import { deriveQueriesFromState } from '../../utils/derivedQueries';
 
 /** The queries of the page for the current filters: the timeline's lines and the histogram's counts. */
 export function runtimeEventsQueries(filters: AlertFiltersScene, maxLines: number) {
@@ -46,24 +47,17 @@ export function buildRuntimeEventsParts(settings: VigilSettings): RuntimeEventsP
     queries: [{ refId: 'facets', expr: alertFacetsQuery(), queryType: 'instant' }],
   });
   const filters = new AlertFiltersScene({ $data: facets });
-  const initial = runtimeEventsQueries(filters, maxLines);
-  const logs = new SceneQueryRunner({ datasource: settings.loki, queries: initial.logs });
-  const histogram = new SceneQueryRunner({ datasource: settings.loki, queries: initial.histogram, maxDataPoints: 120 });
+  const logs = new SceneQueryRunner({ datasource: settings.loki, queries: [] });
+  const histogram = new SceneQueryRunner({ datasource: settings.loki, queries: [], maxDataPoints: 120 });
 
-  // Filters change the LogQL itself (escaped by the builders), so the runners get new queries, not variables.
-  filters.addActivationHandler(() => {
-    let last = JSON.stringify(filters.toFilters());
-    const sub = filters.subscribeToState(() => {
-      const now = JSON.stringify(filters.toFilters());
-      if (now === last) return;
-      last = now;
-      const q = runtimeEventsQueries(filters, maxLines);
-      logs.setState({ queries: q.logs });
-      histogram.setState({ queries: q.histogram });
-      logs.runQueries();
-      histogram.runQueries();
-    });
-    return () => sub.unsubscribe();
+  // Filters change the LogQL itself (escaped by the builders), so the runners get new queries, not variables;
+  // derived on every filter change, the URL's filters included (applied before activation).
+  deriveQueriesFromState(filters, () => {
+    const q = runtimeEventsQueries(filters, maxLines);
+    return [
+      [logs, q.logs],
+      [histogram, q.histogram],
+    ];
   });
 
   const histogramPanel = PanelBuilders.timeseries()
@@ -109,7 +103,8 @@ export function runtimeEventsPage(settings: VigilSettings): SceneAppPage {
     title: 'Runtime events',
     subTitle: 'Alerts of the Falco-compatible rules, from Loki',
     url: prefixRoute(ROUTES.RuntimeEvents),
-    routePath: ROUTES.RuntimeEvents,
+    // SceneAppPage renders descendant <Routes>: the top-level route needs the splat (see imageScansPage).
+    routePath: `${ROUTES.RuntimeEvents}/*`,
     getScene: () => buildRuntimeEventsScene(settings),
   });
 }
