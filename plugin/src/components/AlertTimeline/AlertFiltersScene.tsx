@@ -79,6 +79,14 @@ export class AlertFiltersScene extends SceneObjectBase<AlertFiltersState> {
     if (Object.keys(next).length > 0) this.setState(next);
   }
 
+  /**
+   * A filter the user changed: a browser history step (Scenes replaces the URL entry otherwise), so the back button
+   * returns to the previous filters instead of leaving the page.
+   */
+  applyUserChange(next: Partial<Pick<AlertFiltersState, 'node' | 'namespace' | 'pod' | 'rule' | 'priority' | 'text'>>): void {
+    this._urlSync.performBrowserHistoryAction(() => this.setState(next));
+  }
+
   /** The filters as the LogQL builders take them. */
   toFilters(): AlertFilters {
     const { node, namespace, pod, rule, priority, text } = this.state;
@@ -114,10 +122,10 @@ function AlertFiltersRenderer({ model }: SceneComponentProps<AlertFiltersScene>)
   useEffect(() => setDraft(text), [text]);
   useEffect(() => {
     if (draft === text) return;
-    const t = setTimeout(() => model.setState({ text: draft.slice(0, MAX_TEXT_FILTER) }), 600);
+    const t = setTimeout(() => model.applyUserChange({ text: draft.slice(0, MAX_TEXT_FILTER) }), 600);
     return () => clearTimeout(t);
   }, [draft, text, model]);
-  const commit = () => draft !== text && model.setState({ text: draft.slice(0, MAX_TEXT_FILTER) });
+  const commit = () => draft !== text && model.applyUserChange({ text: draft.slice(0, MAX_TEXT_FILTER) });
 
   const values = (opts: Array<SelectableValue<string>>) => opts.map((o) => o.value).filter((v): v is string => typeof v === 'string');
   const priorityOptions = ALERT_PRIORITIES.map((p) => ({ label: p, value: p }));
@@ -153,7 +161,7 @@ function AlertFiltersRenderer({ model }: SceneComponentProps<AlertFiltersScene>)
               value={f.value}
               allowCustomValue
               placeholder="All"
-              onChange={(v) => model.setState({ [f.key]: values(v) })}
+              onChange={(v) => model.applyUserChange({ [f.key]: values(v) })}
             />
           </Field>
         ))}
@@ -165,7 +173,7 @@ function AlertFiltersRenderer({ model }: SceneComponentProps<AlertFiltersScene>)
             value={priority}
             placeholder="All"
             formatOptionLabel={(o) => (o.value && isPriority(o.value) ? <PriorityLabel priority={o.value} /> : String(o.label ?? ''))}
-            onChange={(v) => model.setState({ priority: values(v).filter(isPriority) })}
+            onChange={(v) => model.applyUserChange({ priority: values(v).filter(isPriority) })}
           />
         </Field>
         <Field label="Text" className={styles.textField} description="Case-insensitive, anywhere in the alert">

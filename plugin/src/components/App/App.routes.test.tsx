@@ -3,7 +3,7 @@
 // app renders, as on a reload or a followed link — the case where the page's queries must already carry the URL's
 // filters (the earlier tests set the URL state after activation, which hid that the first queries ignored it).
 import React, { useLayoutEffect, useState, type ReactNode } from 'react';
-import { render, screen, waitFor, within } from '@testing-library/react';
+import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { Route, Router, Routes } from 'react-router-dom';
 import { of } from 'rxjs';
 import { FieldType, LoadingState, PanelPlugin, type AppRootProps, type DataFrame, type DataQueryRequest, type PanelData } from '@grafana/data';
@@ -74,7 +74,11 @@ beforeAll(() => {
           alertEntry({ ms: BASE_MS, rule: 'Terminal shell in container', ...CART }),
           alertEntry({ ms: BASE_MS + 1, rule: 'Read sensitive file untrusted', priority: 'Warning', ...CART }),
         ];
-        series.push(logsFrame(all.filter((e) => !t.expr.includes('rule=') || t.expr.includes(`rule="${e.labels.rule}"`)), 'alerts'));
+        // The rule matcher and a plain-text line filter, as Loki applies them.
+        const text = / \|~ "\(\?i\)([^"\\]*)"$/.exec(t.expr)?.[1]?.toLowerCase();
+        const match = (e: (typeof all)[number]) =>
+          (!t.expr.includes('rule=') || t.expr.includes(`rule="${e.labels.rule}"`)) && (!text || e.line.toLowerCase().includes(text));
+        series.push(logsFrame(all.filter(match), 'alerts'));
       }
       if (t.refId === 'info' && t.expr.includes('cart')) series.push(table('info', { ...CART, image: 'registry.example.com/shop/api:1.4.2', image_digest: API_ID }));
       if (t.refId === 'activity' && t.expr.includes('cart')) series.push(logsFrame(RECORDER_ENTRIES.map((e) => activityEntry(e)), 'activity'));
@@ -124,6 +128,18 @@ describe('the app opened at a URL (reload, followed link)', () => {
     const alerts = queriesOf('alerts');
     expect(alerts).toEqual(['{job="vigil", stream="alert", rule="Read sensitive file untrusted"}']);
     expect(queriesOf('byPriority')).toEqual(['sum by (priority) (count_over_time({job="vigil", stream="alert", rule="Read sensitive file untrusted"} [$__auto]))']);
+    expect(locationService.getSearchObject()['var-rule']).toBe('Read sensitive file untrusted');
+
+    // A filter the user sets is a history step: back restores the previous filters and stays on the page.
+    const text = screen.getByTestId(testIds.runtimeEvents.textFilter);
+    fireEvent.change(text, { target: { value: 'nothing matches this' } });
+    fireEvent.keyDown(text, { key: 'Enter' });
+    await waitFor(() => expect(screen.getByTestId(testIds.runtimeEvents.empty)).toBeInTheDocument());
+    expect(locationService.getSearchObject()['var-text']).toBe('nothing matches this');
+    act(() => locationService.getHistory().goBack());
+    await waitFor(() => expect(screen.getAllByTestId(testIds.runtimeEvents.row)).toHaveLength(1));
+    expect(locationService.getLocation().pathname).toBe('/a/vigil-security-app/runtime-events');
+    expect(locationService.getSearchObject()['var-text']).toBeUndefined();
     expect(locationService.getSearchObject()['var-rule']).toBe('Read sensitive file untrusted');
     unmount();
   }, 20_000);

@@ -118,6 +118,29 @@ function boot(): void {
   setAppEvents(new EventBusSrv() as never);
   setEchoSrv(new FakeEchoSrv());
   setPluginImportUtils({ importPanelPlugin, getPanelPluginFromCache });
+  document.addEventListener('click', interceptLinkClicks);
+}
+
+/**
+ * Grafana's interceptLinkClicks (public/app/core/navigation/patch/interceptLinkClicks.ts, registered on document in
+ * public/app/app.ts): a click on an <a href> without target is an in-app navigation through locationService, not a
+ * page load. Plugins' plain links (TextLink, LinkButton) rely on it; without it every link reloaded Grafana.
+ */
+function interceptLinkClicks(e: MouseEvent): void {
+  if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+  const anchor = e.target instanceof Element ? e.target.closest('a') : null;
+  if (!anchor || anchor.dataset.noIntercept) return;
+  let href = anchor.getAttribute('href');
+  if (!href || anchor.getAttribute('target')) return;
+  e.preventDefault();
+  if (href[0] !== '/') {
+    if (href.includes('://') || /^\s*mailto:/i.test(href)) {
+      window.location.href = href;
+      return;
+    }
+    href = `/${href}`;
+  }
+  locationService.push(href);
 }
 
 /** react-router v6 Router on locationService's history, as Grafana's AppWrapper does. */
