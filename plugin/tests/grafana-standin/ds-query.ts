@@ -167,13 +167,19 @@ async function lokiQuery(ds: DataSourceConfig, q: QueryModel, fromMs: number, to
   }
   const qs = new URLSearchParams({ query: expr, start: String(fromNs), end: String(toNs), limit: String(limit), direction, step: `${stepMs}ms` });
   const doc = (await getJson(`${ds.url}/loki/api/v1/query_range?${qs}`)) as { data: { resultType: string; result: { stream: Record<string, string>; values: [string, string][] }[]; stats?: unknown } };
-  const rows: { labels: Record<string, string>; ns: bigint; tsNs: string; line: string }[] = [];
-  for (const s of doc.data.result) for (const [ts, line] of s.values) rows.push({ labels: s.stream, ns: BigInt(ts), tsNs: ts, line });
-  rows.sort((a, b) => (a.ns === b.ns ? 0 : (a.ns < b.ns) === (direction === 'forward') ? -1 : 1));
+  // 10k lines per answer: each stream's labels serialised once, ns timestamps compared as digit strings (no
+  // BigInt per row), the id hash fed incrementally. Same frame as before, a fraction of the time.
+  const rows: { labels: Record<string, string>; labelsJson: string; tsNs: string; line: string }[] = [];
+  for (const s of doc.data.result) {
+    const labelsJson = JSON.stringify(s.stream);
+    for (const [ts, line] of s.values) rows.push({ labels: s.stream, labelsJson, tsNs: ts, line });
+  }
+  const asc = (a: string, b: string) => (a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0);
+  rows.sort(direction === 'forward' ? (a, b) => asc(a.tsNs, b.tsNs) : (a, b) => asc(b.tsNs, a.tsNs));
   const seen = new Map<string, number>();
   const ids = rows.map((r) => {
     // pkg/tsdb/loki/frame.go: id = <tsNs>_<hash of labels+line>, with a counter suffix for exact duplicates.
-    const h = createHash('sha256').update(JSON.stringify(r.labels)).update(r.line).digest('hex').slice(0, 16);
+    const h = createHash('sha256').update(r.labelsJson).update(r.line).digest('hex').slice(0, 16);
     const base = `${r.tsNs}_${h}`;
     const n = seen.get(base) ?? 0;
     seen.set(base, n + 1);
@@ -183,10 +189,15 @@ async function lokiQuery(ds: DataSourceConfig, q: QueryModel, fromMs: number, to
     frame(
       refId,
       [field('labels', 'other'), field('Time', 'time'), field('Line', 'string'), field('tsNs', 'string'), field('id', 'string')],
-      [rows.map((r) => r.labels), rows.map((r) => Number(r.ns / 1_000_000n)), rows.map((r) => r.line), rows.map((r) => r.tsNs), ids],
+      [rows.map((r) => r.labels), rows.map((r) => nsToMs(r.tsNs)), rows.map((r) => r.line), rows.map((r) => r.tsNs), ids],
       { type: 'log-lines', typeVersion: [0, 0], custom: { frameType: 'LabeledTimeValues' }, executedQueryString: executed, stats: [] }
     ),
   ];
+}
+
+/** Unix ns digits to ms, floored like BigInt division (Loki's timestamps are non-negative). */
+function nsToMs(tsNs: string): number {
+  return tsNs.length > 6 ? Number(tsNs.slice(0, -6)) : 0;
 }
 
 export interface DsQueryAnswer {
