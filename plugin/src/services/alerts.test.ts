@@ -57,8 +57,14 @@ describe('alertRowsFromFrames', () => {
       { ...good[0]!, line: '[1,2]', tsNs: '2' },
       { ...good[0]!, line: '{"no":"rule"}', labels: { stream: 'alert' }, tsNs: '3' },
     ];
-    // A truncated line (docs/loki.md) lost its event and output_fields but is still an alert.
-    const truncated = { ...good[0]!, line: JSON.stringify({ rule: 'Big', priority: 'CRITICAL', output: 'x'.repeat(10), ts: BASE_MS + 1, loki_truncated: true, capture_id: '../../etc' }) };
+    // A truncated line (docs/loki.md) lost its event and output_fields but is still an alert. Without rule and
+    // priority labels (another shipper's stream) the line's JSON supplies them.
+    const { rule: _r, priority: _p, ...streamOnly } = good[0]!.labels;
+    const truncated = {
+      labels: streamOnly,
+      tsNs: `${BASE_MS + 1}000000`,
+      line: JSON.stringify({ rule: 'Big', priority: 'CRITICAL', output: 'x'.repeat(10), ts: BASE_MS + 1, loki_truncated: true, capture_id: '../../etc' }),
+    };
     const { rows, malformed } = alertRowsFromFrames([logsFrame([...good, ...bad, truncated, good[0]!])]);
     expect(malformed).toBe(3);
     expect(rows.map((r) => r.rule)).toEqual(['Other', 'Big', 'Terminal shell in container']);
@@ -79,6 +85,46 @@ describe('alertRowsFromFrames', () => {
     expect(rows).toHaveLength(10_000);
     expect(countByPriority(rows)).toMatchObject({ Critical: 3334, Warning: 6666, Notice: 0 });
     expect(ms).toBeLessThan(1000);
+  });
+});
+
+describe('lazy rows', () => {
+  it('takes the list columns from the stream labels and parses a line only when its fields are read', () => {
+    const entries = [alertEntry({ ms: BASE_MS, cmdline: 'cat /etc/shadow' }), alertEntry({ ms: BASE_MS + 1, rule: 'Other', priority: 'Critical' })];
+    const parse = jest.spyOn(JSON, 'parse');
+    try {
+      const { rows } = alertRowsFromFrames([logsFrame(entries)]);
+      expect(rows.map((r) => [r.rule, r.priority, r.namespace, r.pod, r.container, r.node])).toEqual([
+        ['Other', 'Critical', 'web', 'frontend-7d9c8b6f5d-x2x7k', 'nginx', 'node-a'],
+        ['Terminal shell in container', 'Notice', 'web', 'frontend-7d9c8b6f5d-x2x7k', 'nginx', 'node-a'],
+      ]);
+      expect(parse).not.toHaveBeenCalled();
+      // The fields only the JSON has: one parse per row, memoized.
+      expect(rows[1]!.cmdline).toBe('cat /etc/shadow');
+      expect(rows[1]!.process).toBe('sh');
+      expect(rows[1]!.pid).toBe(31337);
+      expect(parse).toHaveBeenCalledTimes(1);
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
+  it('keeps a labelled line whose JSON is broken as a row showing the raw line', () => {
+    const e = alertEntry({ ms: BASE_MS });
+    const broken = { ...e, line: '{"rule":"Terminal shell in container", "output": "cut' + '}' };
+    const { rows, malformed } = alertRowsFromFrames([logsFrame([broken])]);
+    expect(malformed).toBe(0);
+    expect(rows[0]!.rule).toBe('Terminal shell in container');
+    expect(rows[0]!.output).toBe(broken.line);
+    expect(rows[0]!.process).toBe('');
+  });
+
+  it('drops an entry Loki returned twice (same time, same line) but keeps different lines at the same time', () => {
+    const a = alertEntry({ ms: BASE_MS });
+    const b = alertEntry({ ms: BASE_MS, rule: 'Other' });
+    const { rows } = alertRowsFromFrames([logsFrame([a, b]), logsFrame([a], 'B')]);
+    expect(rows.map((r) => r.rule).sort()).toEqual(['Other', 'Terminal shell in container']);
+    expect(new Set(rows.map((r) => r.key)).size).toBe(2);
   });
 });
 

@@ -103,8 +103,9 @@ export type PriorityOrUnknown = AlertPriority | 'Unknown';
 
 /** One row of the alert timeline. */
 export interface AlertRow {
-  /** Stable key: the alert's uuid, else the log line id, else time + index. */
+  /** Stable key: the log line's id (Grafana's, unique per answer), else time + index. */
   key: string;
+  /** The Loki entry's time: the alert's time (docs/loki.md). */
   timeMs: number;
   rule: string;
   priority: PriorityOrUnknown;
@@ -164,37 +165,53 @@ const int = (...vs: unknown[]): number | undefined => {
   return undefined;
 };
 
-/** One alert line → row, or undefined when the line is not an alert. */
-export function alertRowFromLine(l: LogLine, index: number): AlertRow | undefined {
+/** What only the line's JSON knows: read when a row is drawn or expanded, never for all 10k rows up front. */
+interface AlertDetail {
+  rule: string;
+  priority: unknown;
+  node: string;
+  namespace: string;
+  pod: string;
+  container: string;
+  process: string;
+  pid?: number;
+  cmdline: string;
+  user: string;
+  output: string;
+  captureId?: string;
+  containerId?: string;
+  image?: string;
+  count: number;
+  tags: string[];
+  source: string;
+}
+
+const NO_DETAIL: AlertDetail = { rule: '', priority: undefined, node: '', namespace: '', pod: '', container: '', process: '', cmdline: '', user: '', output: '', count: 1, tags: [], source: '' };
+
+/** The alert's JSON fields, or undefined when the line is no JSON object. */
+function parseAlertDetail(line: string): AlertDetail | undefined {
   let a: Json;
   try {
-    const parsed: unknown = JSON.parse(l.line);
+    const parsed: unknown = JSON.parse(line);
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
     a = parsed as Json;
   } catch {
     return undefined;
   }
-  const rule = str(a.rule, l.labels.rule);
-  if (rule === '') return undefined;
   const of = obj(a.output_fields);
   const k8s = obj(a.k8s);
   const container = obj(a.container);
   const ev = obj(a.event);
   const proc = obj(ev.proc);
-  const alertTs = typeof a.ts === 'number' && Number.isFinite(a.ts) ? a.ts : Date.parse(str(a.time));
-  const timeMs = Number.isFinite(alertTs) ? alertTs : l.timeMs;
   const captureId = str(a.capture_id);
-  const uuid = str(a.uuid);
   const count = int(a.count);
   return {
-    key: uuid || l.id || `${l.tsNs ?? l.timeMs}-${index}`,
-    timeMs,
-    rule,
-    priority: normalizePriority(a.priority ?? l.labels.priority),
-    node: str(l.labels.node, a.hostname, ev.node),
-    namespace: str(l.labels.namespace, k8s.ns, of['k8s.ns.name']),
-    pod: str(l.labels.pod, k8s.pod, of['k8s.pod.name']),
-    container: str(l.labels.container, k8s.container, container.name, of['container.name']),
+    rule: str(a.rule),
+    priority: a.priority,
+    node: str(a.hostname, ev.node),
+    namespace: str(k8s.ns, of['k8s.ns.name']),
+    pod: str(k8s.pod, of['k8s.pod.name']),
+    container: str(k8s.container, container.name, of['container.name']),
     process: str(of['proc.name'], proc.name),
     pid: int(of['proc.pid'], proc.pid),
     cmdline: str(of['proc.cmdline'], proc.cmdline, Array.isArray(proc.argv) ? proc.argv.filter((x) => typeof x === 'string').join(' ') : ''),
@@ -206,26 +223,184 @@ export function alertRowFromLine(l: LogLine, index: number): AlertRow | undefine
     count: count !== undefined && count > 0 ? count : 1,
     tags: Array.isArray(a.tags) ? a.tags.filter((t): t is string => typeof t === 'string') : [],
     source: str(a.source),
-    line: l.line,
   };
 }
 
-/** Logs frames → alert rows, newest first; O(n log n) for the sort only. */
+/** The stream labels a row shows; Vigil sets them from the alert itself (docs/loki.md). */
+interface RowLabels {
+  rule: string;
+  priority: string;
+  node: string;
+  namespace: string;
+  pod: string;
+  container: string;
+}
+
+/**
+ * One alert row. The list columns the filters match on (rule, priority, node, namespace, pod, container) come from
+ * the stream labels and the time from the entry's timestamp (the alert's own time, docs/loki.md), so building 10k
+ * rows parses no JSON; everything else is parsed from the line on first read, once (the virtualized table reads
+ * it only for the rows it draws). A label Loki did not have falls back to the line's JSON.
+ */
+class LazyAlertRow implements AlertRow {
+  private detailCache: AlertDetail | null | undefined;
+
+  constructor(
+    readonly key: string,
+    readonly timeMs: number,
+    readonly line: string,
+    private readonly labels: RowLabels,
+    detail?: AlertDetail
+  ) {
+    this.detailCache = detail;
+  }
+
+  /** The parsed line; a line that is no JSON object shows its raw text as the output. */
+  private get detail(): AlertDetail {
+    if (this.detailCache === undefined) this.detailCache = parseAlertDetail(this.line) ?? null;
+    return this.detailCache ?? { ...NO_DETAIL, output: this.line };
+  }
+
+  get rule(): string {
+    return this.labels.rule || this.detail.rule;
+  }
+  get priority(): PriorityOrUnknown {
+    return normalizePriority(this.labels.priority || this.detail.priority);
+  }
+  get node(): string {
+    return this.labels.node || this.detail.node;
+  }
+  get namespace(): string {
+    return this.labels.namespace || this.detail.namespace;
+  }
+  get pod(): string {
+    return this.labels.pod || this.detail.pod;
+  }
+  get container(): string {
+    return this.labels.container || this.detail.container;
+  }
+  get process(): string {
+    return this.detail.process;
+  }
+  get pid(): number | undefined {
+    return this.detail.pid;
+  }
+  get cmdline(): string {
+    return this.detail.cmdline;
+  }
+  get user(): string {
+    return this.detail.user;
+  }
+  get output(): string {
+    return this.detail.output;
+  }
+  get captureId(): string | undefined {
+    return this.detail.captureId;
+  }
+  get containerId(): string | undefined {
+    return this.detail.containerId;
+  }
+  get image(): string | undefined {
+    return this.detail.image;
+  }
+  get count(): number {
+    return this.detail.count;
+  }
+  get tags(): string[] {
+    return this.detail.tags;
+  }
+  get source(): string {
+    return this.detail.source;
+  }
+}
+
+/** A logs frame's per-row labels: objects (dataplane), or JSON strings (older Grafana). */
+function rowLabelObject(v: unknown): Record<string, unknown> {
+  if (typeof v === 'string') return stringRecord(v);
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+const ROW_LABEL_NAMES = ['rule', 'priority', 'node', 'namespace', 'pod', 'container'] as const;
+
+function rowLabels(row: Record<string, unknown>, frame: Record<string, string>): RowLabels {
+  const out = {} as RowLabels;
+  for (const name of ROW_LABEL_NAMES) {
+    const v = Object.hasOwn(row, name) ? row[name] : undefined;
+    out[name] = typeof v === 'string' ? v : (frame[name] ?? '');
+  }
+  return out;
+}
+
+/** A cheap shape check before any parse: an alert line is one JSON object. */
+function looksLikeJsonObject(line: string): boolean {
+  const s = line.trim();
+  return s.startsWith('{') && s.endsWith('}');
+}
+
+/**
+ * One alert line → row, or undefined when the line is not an alert. Without a `rule` stream label (a Falco line
+ * from another shipper) the line is parsed now, since only its JSON says whether it is an alert.
+ */
+export function alertRowFromLine(l: LogLine, index: number): AlertRow | undefined {
+  return alertRow(l.line, l.timeMs, l.tsNs, l.id, rowLabels(l.labels, {}), index);
+}
+
+function alertRow(line: string, timeMs: number, tsNs: string | undefined, id: string | undefined, labels: RowLabels, index: number): AlertRow | undefined {
+  if (!looksLikeJsonObject(line)) return undefined;
+  let detail: AlertDetail | undefined;
+  if (labels.rule === '') {
+    detail = parseAlertDetail(line);
+    if (!detail || detail.rule === '') return undefined;
+  }
+  return new LazyAlertRow(id ?? `${tsNs ?? timeMs}-${index}`, timeMs, line, labels, detail);
+}
+
+/**
+ * Logs frames → alert rows, newest first. O(n) cheap work per line (no JSON parse, see LazyAlertRow) plus the
+ * sort, which is linear on Loki's already ordered answer.
+ */
 export function alertRowsFromFrames(frames: readonly DataFrame[] | undefined): AlertRowsResult {
-  const { lines, malformed: badLines } = readLogLines(frames);
-  let malformed = badLines;
   const rows: AlertRow[] = [];
-  const seen = new Set<string>();
-  for (let i = 0; i < lines.length; i++) {
-    const row = alertRowFromLine(lines[i]!, i);
-    if (!row) {
-      malformed++;
-      continue;
+  let malformed = 0;
+  // Loki can return one entry twice when shards overlap: same timestamp, same line. Keyed by the short timestamp;
+  // lines are compared only when timestamps collide.
+  const seenAt = new Map<string, string | string[]>();
+  const keys = new Set<string>();
+  let index = 0;
+  for (const frame of frames ?? []) {
+    const f = logFields(frame);
+    if (!f.line) continue;
+    const lineValues = values(f.line);
+    const timeValues = values(f.time);
+    const labelValues = values(f.labels);
+    const nsValues = values(f.tsNs);
+    const idValues = values(f.id);
+    const frameLabels = f.line.labels ?? {};
+    for (let i = 0; i < lineValues.length; i++, index++) {
+      const line = lineValues[i];
+      const nsv = nsValues[i];
+      const tsNs = typeof nsv === 'string' && /^\d{1,20}$/.test(nsv) ? nsv : undefined;
+      const timeMs = tsNs !== undefined ? Number(tsNs) / 1e6 : Number(timeValues[i]);
+      if (typeof line !== 'string' || !Number.isFinite(timeMs)) {
+        malformed++;
+        continue;
+      }
+      const at = tsNs ?? String(timeMs);
+      const prev = seenAt.get(at);
+      if (prev === undefined) seenAt.set(at, line);
+      else if (prev === line || (Array.isArray(prev) && prev.includes(line))) continue;
+      else seenAt.set(at, Array.isArray(prev) ? [...prev, line] : [prev, line]);
+      const idv = idValues[i];
+      let id = typeof idv === 'string' && idv !== '' ? idv : undefined;
+      if (id !== undefined && keys.has(id)) id = undefined;
+      const row = alertRow(line, timeMs, tsNs, id, rowLabels(rowLabelObject(labelValues[i]), frameLabels), index);
+      if (!row) {
+        malformed++;
+        continue;
+      }
+      keys.add(row.key);
+      rows.push(row);
     }
-    // Loki can return one entry twice when shards overlap; the uuid identifies the alert.
-    if (seen.has(row.key)) continue;
-    seen.add(row.key);
-    rows.push(row);
   }
   rows.sort((x, y) => y.timeMs - x.timeMs);
   return { rows, malformed };
