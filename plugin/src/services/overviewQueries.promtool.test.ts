@@ -12,7 +12,7 @@ const havePromTool = promtool.status === 0;
 // Skipped only where promtool is not installed (apt-get install prometheus); CI must have it.
 const maybe = havePromTool || process.env.CI === 'true' ? it : it.skip;
 
-const i = (e: string, node = '.*') => JSON.stringify(e.replace(/\$__rate_interval|\$__range/g, '5m').replace(/\$node/g, node));
+const i = (e: string, node = '.*') => JSON.stringify(e.replace(/\$__rate_interval|\$__interval|\$__range/g, '5m').replace(/\$node/g, node));
 
 const series: Array<[string, string]> = [
   ['vigil_build_info{instance="a:9711",job="vigil-node",version="0.1.0"}', '1x20'],
@@ -30,6 +30,8 @@ const series: Array<[string, string]> = [
   ['vigil_container_info{instance="c:9711",node="c",namespace="db",pod="p3",container="pg",image="pg:1"}', '1x20'],
   ['vigil_alerts_total{instance="a:9711",node="a",rule="Terminal shell in container",priority="Notice",namespace="web",workload="w",container="nginx"}', '0+1x20'],
   ['vigil_alerts_total{instance="b:9711",node="b",rule="Write below etc",priority="Error",namespace="db",workload="w",container="pg"}', '0+2x20'],
+  // born at minute 8 by its first alert: increase() alone never counts that alert.
+  ['vigil_alerts_total{instance="b:9711",node="b",rule="Drop and execute new binary",priority="Critical",namespace="db",workload="w",container="pg"}', '_x8 1x12'],
   ['vigil_image_vulnerabilities{instance="s:9712",image="nginx:1",digest="sha256:1",severity="HIGH",fixable="true"}', '3x20'],
   ['vigil_image_vulnerabilities{instance="s:9712",image="nginx:1",digest="sha256:1",severity="HIGH",fixable="false"}', '1x20'],
   ['vigil_image_vulnerabilities{instance="s:9712",image="pg:1",digest="sha256:2",severity="HIGH",fixable="true"}', '0x20'],
@@ -48,8 +50,8 @@ const expectations: Array<[string, Array<[string, number]>]> = [
   [i(q.eventsLost), [['{node="a"}', 1], ['{node="b"}', 0]]],
   [i(q.loaderUp, 'a'), [['{node="a"}', 1]]],
   [i(q.cpuHotspots), [['{node="a",namespace="web",pod="p1",container="nginx"}', 0.5]]],
-  [i(q.alertsByPriority, 'b'), [['{priority="Error"}', 10]]],
-  [i(q.topRules), [['{rule="Write below etc"}', 10], ['{rule="Terminal shell in container"}', 5]]],
+  [i(q.alertsByPriority, 'b'), [['{priority="Error"}', 10], ['{priority="Critical"}', 1]]],
+  [i(q.topRules), [['{rule="Write below etc"}', 10], ['{rule="Terminal shell in container"}', 5], ['{rule="Drop and execute new binary"}', 1]]],
   [i(q.imagesBySeverity), [['{severity="HIGH"}', 2]]],
   [i(q.fixableBySeverity), [['{severity="HIGH"}', 3]]],
   [i(q.policyViolations), [['{policy="secret-env",severity="CRITICAL"}', 1]]],

@@ -29,6 +29,16 @@ function perNode(byInstanceExpr: string): string {
   return aggregate('sum', onSelectedNodes(byInstanceExpr), ['node']);
 }
 
+/**
+ * Counter increase over `range` that also counts series born inside the window. vigil_alerts_total has a series per
+ * rule/container created by its first alert: plain increase() never sees that first step (no earlier sample), so a
+ * quiet cluster's alerts were missing from the panels. Series that existed `range` ago: increase(); new ones: their
+ * whole value (a new counter starts at 0).
+ */
+export function increaseIncludingNewSeries(selectorExpr: string, range: string): string {
+  return `(${increase(selectorExpr, range)} and ${selectorExpr} offset ${range}) or (${selectorExpr} unless ${selectorExpr} offset ${range})`;
+}
+
 const notHost: Matcher = { label: 'container', op: '!=', value: 'host' };
 
 export const overviewQueries = {
@@ -43,10 +53,13 @@ export const overviewQueries = {
   /** Top 10 containers by memory working set (bytes), instant. */
   memoryHotspots: topk(10, aggregate('sum', selector('vigil_container_memory_working_set_bytes', [onNode, notHost]), ['node', 'namespace', 'pod', 'container'])),
 
-  /** Alerts per interval by priority (time series, legend {{priority}}). */
-  alertsByPriority: aggregate('sum', increase(selector('vigil_alerts_total', [onNode])), ['priority']),
+  /**
+   * Alerts raised in each interval by priority (bars, legend {{priority}}): over $__interval, the step, so the bars
+   * do not overlap and add up to the range's total (the runner sets a min interval of several scrapes).
+   */
+  alertsByPriority: aggregate('sum', increaseIncludingNewSeries(selector('vigil_alerts_total', [onNode]), '$__interval'), ['priority']),
   /** Top 10 rules by alerts over the whole time range, instant. */
-  topRules: topk(10, aggregate('sum', increase(selector('vigil_alerts_total', [onNode]), '$__range'), ['rule'])),
+  topRules: topk(10, aggregate('sum', increaseIncludingNewSeries(selector('vigil_alerts_total', [onNode]), '$__range'), ['rule'])),
 
   /** Images with at least one unsuppressed finding of each severity (cluster-wide). */
   imagesBySeverity: aggregate('count', `${aggregate('sum', 'vigil_image_vulnerabilities', ['image', 'digest', 'severity'])} > 0`, ['severity']),

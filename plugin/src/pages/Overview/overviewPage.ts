@@ -12,6 +12,7 @@ import {
   VariableValueSelectors,
 } from '@grafana/scenes';
 import { VariableRefresh } from '@grafana/schema';
+import { getDataSourceSrv } from '@grafana/runtime';
 import { prefixRoute, ROUTES } from '../../constants';
 import { testIds } from '../../components/testIds';
 import { gatedColumn, vigilMetricsProbe } from '../../components/Onboarding';
@@ -19,6 +20,8 @@ import type { VigilSettings } from '../../services/settings';
 import { NODE_VALUES_QUERY, NODE_VARIABLE, overviewQueries } from '../../services/overviewQueries';
 import { OverviewLinks } from './OverviewLinks';
 import {
+  CPU_CORES_UNIT,
+  alertBucketMinInterval,
   alertsByPriorityPanel,
   fixablePanel,
   healthPanel,
@@ -28,6 +31,12 @@ import {
   statPanel,
   topRulesPanel,
 } from './overviewPanels';
+
+/** The configured Prometheus data source's scrape interval setting, when it exists. */
+function prometheusScrapeInterval(settings: VigilSettings): unknown {
+  const jsonData: unknown = getDataSourceSrv().getInstanceSettings(settings.prometheus)?.jsonData;
+  return typeof jsonData === 'object' && jsonData !== null ? (jsonData as Record<string, unknown>).timeInterval : undefined;
+}
 
 function row(height: number, children: SceneFlexItem[]): SceneFlexItem {
   return new SceneFlexItem({ height, body: new SceneFlexLayout({ direction: 'row', children }) });
@@ -66,10 +75,10 @@ export function overviewScene(settings: VigilSettings): EmbeddedScene {
         }),
       ]),
       row(300, [
-        new SceneFlexItem({ body: hotspotPanel(ds, 'CPU hot spots', overviewQueries.cpuHotspots, 'short', 'Top 10 containers by CPU cores in use.') }),
+        new SceneFlexItem({ body: hotspotPanel(ds, 'CPU hot spots', overviewQueries.cpuHotspots, CPU_CORES_UNIT, 'Top 10 containers by CPU cores in use.') }),
         new SceneFlexItem({ body: hotspotPanel(ds, 'Memory hot spots', overviewQueries.memoryHotspots, 'bytes', 'Top 10 containers by memory working set.') }),
       ]),
-      row(300, [new SceneFlexItem({ width: '60%', body: alertsByPriorityPanel(ds) }), new SceneFlexItem({ body: topRulesPanel(ds) })]),
+      row(300, [new SceneFlexItem({ width: '60%', body: alertsByPriorityPanel(ds, alertBucketMinInterval(prometheusScrapeInterval(settings))) }), new SceneFlexItem({ body: topRulesPanel(ds) })]),
       row(300, [
         new SceneFlexItem({ body: imagesBySeverityPanel(ds) }),
         new SceneFlexItem({ body: fixablePanel(ds) }),

@@ -1,9 +1,14 @@
 // The Overview's panels: core panel types only (stat, bargauge, timeseries, table), each with its own query runner
 // on the configured Prometheus. Queries are services/overviewQueries.ts.
 import { PanelBuilders, SceneDataTransformer, SceneQueryRunner, type VizPanel } from '@grafana/scenes';
-import { FieldColorModeId } from '@grafana/data';
+import { FieldColorModeId, rangeUtil } from '@grafana/data';
 import { BarGaugeDisplayMode, GraphDrawStyle, StackingMode, VizOrientation, BigValueGraphMode, type DataSourceRef } from '@grafana/schema';
+import { map } from 'rxjs';
 import { overviewQueries } from '../../services/overviewQueries';
+import { withContainerDisplayNames } from '../../services/containerNames';
+
+/** Grafana has no core unit for CPU cores; an unknown unit id is shown as its suffix ("0.003 cores"). */
+export const CPU_CORES_UNIT = 'cores';
 
 interface Q {
   expr: string;
@@ -12,10 +17,11 @@ interface Q {
   table?: boolean;
 }
 
-export function runner(datasource: DataSourceRef, queries: Q[], maxDataPoints?: number): SceneQueryRunner {
+export function runner(datasource: DataSourceRef, queries: Q[], maxDataPoints?: number, minInterval?: string): SceneQueryRunner {
   return new SceneQueryRunner({
     datasource,
     ...(maxDataPoints ? { maxDataPoints } : {}),
+    ...(minInterval ? { minInterval } : {}),
     queries: queries.map((q, i) => ({
       refId: String.fromCharCode(65 + i),
       expr: q.expr,
@@ -72,19 +78,45 @@ export function hotspotPanel(ds: DataSourceRef, title: string, expr: string, uni
   return PanelBuilders.bargauge()
     .setTitle(title)
     .setDescription(description)
-    .setData(runner(ds, [{ expr, instant: true, legend: '{{namespace}}/{{pod}}/{{container}} ({{node}})' }]))
+    .setData(
+      new SceneDataTransformer({
+        $data: runner(ds, [{ expr, instant: true }]),
+        // Names from the labels, empty parts left out (containers outside Kubernetes have no namespace/pod).
+        transformations: [() => (source) => source.pipe(map(withContainerDisplayNames))],
+      })
+    )
     .setUnit(unit)
+    // Bar gauges colour by thresholds by default (green, red from 80): meaningless for bytes and cores.
+    .setColor({ mode: FieldColorModeId.Fixed, fixedColor: 'blue' })
     .setOption('orientation', VizOrientation.Horizontal)
     .setOption('displayMode', BarGaugeDisplayMode.Basic)
     .setOption('reduceOptions', { calcs: ['lastNotNull'], values: false, fields: '' })
     .build();
 }
 
-export function alertsByPriorityPanel(ds: DataSourceRef): VizPanel {
+/**
+ * The bucket size floor of "Alerts by priority": four scrapes of the configured Prometheus (its jsonData.timeInterval,
+ * Grafana's default 15s), like Grafana's $__rate_interval floor, so each bucket's increase() has samples to work with
+ * whatever the scrape interval (a fixed 1m hid the current minute's alerts on fast-scraping setups).
+ */
+export function alertBucketMinInterval(scrapeInterval: unknown): string {
+  let ms = 15_000;
+  if (typeof scrapeInterval === 'string' && scrapeInterval !== '') {
+    try {
+      ms = rangeUtil.intervalToMs(scrapeInterval);
+    } catch {
+      // a malformed data source setting falls back to Grafana's default
+    }
+  }
+  return `${Math.max(Math.round((4 * ms) / 1000), 1)}s`;
+}
+
+export function alertsByPriorityPanel(ds: DataSourceRef, minInterval = alertBucketMinInterval(undefined)): VizPanel {
   const b = PanelBuilders.timeseries()
     .setTitle('Alerts by priority')
     .setDescription('Runtime alerts raised per interval (vigil_alerts_total), by Falco priority.')
-    .setData(runner(ds, [{ expr: overviewQueries.alertsByPriority, legend: '{{priority}}' }]))
+    // $__interval buckets need a few scrapes each (Grafana's min interval is one scrape, and increase() needs two samples).
+    .setData(runner(ds, [{ expr: overviewQueries.alertsByPriority, legend: '{{priority}}' }], undefined, minInterval))
     .setCustomFieldConfig('drawStyle', GraphDrawStyle.Bars)
     .setCustomFieldConfig('fillOpacity', 80)
     .setCustomFieldConfig('stacking', { mode: StackingMode.Normal })
@@ -100,6 +132,7 @@ export function topRulesPanel(ds: DataSourceRef): VizPanel {
     .setDescription('The rules that raised the most alerts in the time range.')
     .setData(runner(ds, [{ expr: overviewQueries.topRules, instant: true, legend: '{{rule}}' }]))
     .setDecimals(0)
+    .setColor({ mode: FieldColorModeId.Fixed, fixedColor: 'orange' })
     .setOption('orientation', VizOrientation.Horizontal)
     .setOption('displayMode', BarGaugeDisplayMode.Basic)
     .setOption('reduceOptions', { calcs: ['lastNotNull'], values: false, fields: '' })
@@ -129,6 +162,7 @@ export function fixablePanel(ds: DataSourceRef): VizPanel {
       ])
     )
     .setDecimals(0)
+    .setColor({ mode: FieldColorModeId.Fixed, fixedColor: 'purple' })
     .setOption('orientation', VizOrientation.Horizontal)
     .setOption('displayMode', BarGaugeDisplayMode.Basic)
     .setOption('reduceOptions', { calcs: ['lastNotNull'], values: false, fields: '' })
@@ -142,9 +176,21 @@ export function policyViolationsPanel(ds: DataSourceRef): VizPanel {
     .setData(
       new SceneDataTransformer({
         $data: runner(ds, [{ expr: overviewQueries.policyViolations, instant: true, table: true }]),
-        transformations: [{ id: 'organize', options: { excludeByName: { Time: true }, renameByName: { Value: 'images', 'Value #A': 'images' } } }],
+        // An instant table: the evaluation time is the same on every row and says nothing.
+        transformations: [
+          {
+            id: 'organize',
+            options: {
+              excludeByName: { Time: true },
+              indexByName: { policy: 0, severity: 1, Value: 2, 'Value #A': 2 },
+              renameByName: { policy: 'Policy', severity: 'Severity', Value: 'Images', 'Value #A': 'Images' },
+            },
+          },
+          { id: 'sortBy', options: { sort: [{ field: 'Images', desc: true }] } },
+        ],
       })
     )
+    .setDecimals(0)
     .build();
 }
 

@@ -20,6 +20,7 @@ import {
 import { BarGauge, BigValue, SeriesIcon, Table, TimeSeries, useTheme2 } from '@grafana/ui';
 import { BigValueColorMode, BigValueGraphMode, BigValueJustifyMode, BigValueTextMode } from '@grafana/ui';
 import { BarGaugeDisplayMode, LegendDisplayMode, VizOrientation } from '@grafana/schema';
+import { fieldConfigFor, registerGrafanaBootRegistries } from './panel-registries';
 
 class PanelErrorBoundary extends Component<{ children: ReactNode; what: string }, { error?: string }> {
   override state: { error?: string } = {};
@@ -222,7 +223,9 @@ export async function importPanelPlugin(id: string): Promise<PanelPlugin> {
   if (hit) return hit;
   const component = components[id];
   if (!component) throw new Error(`Panel plugin not found: ${id} (the Grafana stand-in provides ${Object.keys(components).join(', ')})`);
-  const plugin = new PanelPlugin(component);
+  registerGrafanaBootRegistries();
+  // Grafana's core panels declare their field options (useFieldConfig); only declared options reach the panel.
+  const plugin = new PanelPlugin(component).useFieldConfig(fieldConfigFor(id));
   plugin.meta = meta(id);
   cache.set(id, plugin);
   return plugin;
