@@ -191,20 +191,29 @@ function serverMs(from: number): number {
   return grafana.requests.slice(from).filter((r) => r.path === '/api/ds/query').reduce((m, r) => Math.max(m, r.ms), 0);
 }
 
-/** What the page asked the stand-in and got, for a run that did not finish. */
+/**
+ * What the page asked the stand-in and got, for a run that did not finish. Only error bodies are read: reading a
+ * 14 MB answer back over the DevTools protocol (Network.getResponseBody) costs the 2-CPU machine ~100 ms of CPU in
+ * the middle of the measured window — the bench's own diagnostics slowed the page it measured.
+ */
 function watch(page: import('playwright-core').Page): string[] {
   const out: string[] = [];
   page.on('response', (r) => {
     if (!r.url().includes('/api/')) return;
+    const head = `${r.status()} ${new URL(r.url()).pathname}`;
+    if (r.ok()) {
+      out.push(`${head} ${r.headers()['content-length'] ?? '?'} bytes`);
+      return;
+    }
     void r.text().then((t) => {
       let detail = '';
       try {
-        const d = JSON.parse(t) as { results?: Record<string, { error?: string; frames?: { data: { values: unknown[][] } }[] }> };
-        detail = Object.entries(d.results ?? {}).map(([k, v]) => `${k}:${v.error ?? `${v.frames?.reduce((n, f) => n + (f.data.values[0]?.length ?? 0), 0)} rows`}`).join(',');
+        const d = JSON.parse(t) as { results?: Record<string, { error?: string }> };
+        detail = Object.entries(d.results ?? {}).map(([k, v]) => `${k}:${v.error ?? 'ok'}`).join(',');
       } catch {
         detail = t.slice(0, 80);
       }
-      out.push(`${r.status()} ${new URL(r.url()).pathname} ${detail}`);
+      out.push(`${head} ${detail}`);
     }).catch(() => undefined);
   });
   page.on('pageerror', (e) => out.push(`pageerror ${e.message}`));
