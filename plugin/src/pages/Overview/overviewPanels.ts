@@ -191,6 +191,12 @@ export function policyViolationsPanel(ds: DataSourceRef): VizPanel {
       })
     )
     .setDecimals(0)
+    // The table's default column min width (150 px) pushed the count out of the narrow panel.
+    .setCustomFieldConfig('minWidth', 60)
+    .setOverrides((o) => {
+      o.matchFieldsWithName('Severity').overrideCustomFieldConfig('width', 100);
+      o.matchFieldsWithName('Images').overrideCustomFieldConfig('width', 80);
+    })
     .build();
 }
 
