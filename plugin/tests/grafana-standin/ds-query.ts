@@ -13,7 +13,8 @@
 //   queries → matrix/vector → time series frames like Prometheus.
 // $__interval, $__interval_ms, $__rate_interval, $__range(_s,_ms) and $__auto are replaced here, as the Go backends
 // do (the frontends leave them for the backend).
-import { createHash } from 'node:crypto';
+// crypto.hash: the one-shot digest (Node >= 20.12), a third cheaper than createHash per row, same digest.
+import { hash } from 'node:crypto';
 import { expandRangeMacros, lokiStepMs, parseIntervalMs, prometheusStepMs } from './intervals.js';
 import { field, frame, legendName, sampleValue, type WireFrame } from './frames.js';
 
@@ -168,7 +169,7 @@ async function lokiQuery(ds: DataSourceConfig, q: QueryModel, fromMs: number, to
   const qs = new URLSearchParams({ query: expr, start: String(fromNs), end: String(toNs), limit: String(limit), direction, step: `${stepMs}ms` });
   const doc = (await getJson(`${ds.url}/loki/api/v1/query_range?${qs}`)) as { data: { resultType: string; result: { stream: Record<string, string>; values: [string, string][] }[]; stats?: unknown } };
   // 10k lines per answer: each stream's labels serialised once, ns timestamps compared as digit strings (no
-  // BigInt per row), the id hash fed incrementally. Same frame as before, a fraction of the time.
+  // BigInt per row), one one-shot hash per id. Same frame as before, a fraction of the time.
   const rows: { labels: Record<string, string>; labelsJson: string; tsNs: string; line: string }[] = [];
   for (const s of doc.data.result) {
     const labelsJson = JSON.stringify(s.stream);
@@ -179,7 +180,7 @@ async function lokiQuery(ds: DataSourceConfig, q: QueryModel, fromMs: number, to
   const seen = new Map<string, number>();
   const ids = rows.map((r) => {
     // pkg/tsdb/loki/frame.go: id = <tsNs>_<hash of labels+line>, with a counter suffix for exact duplicates.
-    const h = createHash('sha256').update(r.labelsJson).update(r.line).digest('hex').slice(0, 16);
+    const h = hash('sha256', r.labelsJson + r.line, 'hex').slice(0, 16);
     const base = `${r.tsNs}_${h}`;
     const n = seen.get(base) ?? 0;
     seen.set(base, n + 1);
