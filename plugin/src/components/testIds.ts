@@ -56,6 +56,8 @@ export const testIds = {
     podLabels: 'data-testid vigil-inspect-pod-labels',
     vulnerabilities: 'data-testid vigil-inspect-vulnerabilities',
     activity: 'data-testid vigil-inspect-activity',
+    activityMalformed: 'data-testid vigil-inspect-activity-malformed',
+    activityDuplicates: 'data-testid vigil-inspect-activity-duplicates',
     captureSelect: 'data-testid vigil-inspect-capture',
     strip: 'data-testid vigil-inspect-strip',
     brushReset: 'data-testid vigil-inspect-brush-reset',

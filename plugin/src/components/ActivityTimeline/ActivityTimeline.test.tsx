@@ -69,4 +69,20 @@ describe('ActivityTimeline', () => {
     expect(screen.getAllByTestId(testIds.inspect.entry).length).toBeLessThan(60);
     expect(ms).toBeLessThan(3000);
   });
+  it('merges the entries of overlapping captures with a note, and warns only about malformed lines', () => {
+    const once = RECORDER_ENTRIES.map((e) => activityEntry(e));
+    // A second capture of the same container repeats the first three entries: normal, not a problem.
+    const overlapping = activityModelFromFrames([logsFrame([...once, ...once.slice(0, 3)])]);
+    const { unmount } = render(<ActivityTimeline model={overlapping} />);
+    expect(screen.getAllByTestId(testIds.inspect.entry)).toHaveLength(8);
+    expect(screen.getByTestId(testIds.inspect.activityDuplicates)).toHaveTextContent('3 duplicate entries of overlapping captures merged');
+    expect(screen.queryByTestId(testIds.inspect.activityMalformed)).not.toBeInTheDocument();
+    expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+    unmount();
+
+    const bad = { ...once[0]!, line: '{"capture_id": "01KBK5YQNH9ED0DH", "ts": ' };
+    render(<ActivityTimeline model={activityModelFromFrames([logsFrame([...once, bad])])} />);
+    expect(screen.getByTestId(testIds.inspect.activityMalformed)).toHaveTextContent('1 malformed activity line(s) skipped');
+    expect(screen.queryByTestId(testIds.inspect.activityDuplicates)).not.toBeInTheDocument();
+  });
 });

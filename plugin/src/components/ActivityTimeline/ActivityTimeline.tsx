@@ -1,7 +1,7 @@
 import React, { useMemo, useRef, useState } from 'react';
 import { css, cx } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
-import { Alert, Button, Field, Select, Stack, Tag, useStyles2 } from '@grafana/ui';
+import { Alert, Button, Field, Select, Stack, Tag, Text, useStyles2 } from '@grafana/ui';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import {
   brushToRange,
@@ -102,8 +102,15 @@ export function ActivityTimeline({ model, captureId, onCaptureChange, captureIds
           ))}
         </div>
       </Stack>
-      {(model.malformed > 0 || model.duplicates > 0) && (
-        <Alert severity="warning" title={`${model.malformed} malformed activity line(s) skipped, ${model.duplicates} duplicate(s) of overlapping captures merged`} />
+      {/* Only malformed lines are a problem; overlapping captures repeat entries by design, so merging them is
+          a plain note, not a warning. */}
+      {model.malformed > 0 && (
+        <Alert severity="warning" data-testid={testIds.inspect.activityMalformed} title={`${model.malformed} malformed activity line(s) skipped`} />
+      )}
+      {model.duplicates > 0 && (
+        <Text element="p" variant="bodySmall" color="secondary" data-testid={testIds.inspect.activityDuplicates}>
+          {model.duplicates} duplicate entr{model.duplicates === 1 ? 'y' : 'ies'} of overlapping captures merged.
+        </Text>
       )}
 
       <div className={styles.stripWrap}>
