@@ -6,14 +6,15 @@ import React, { useLayoutEffect, useState, type ReactNode } from 'react';
 import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { Route, Router, Routes } from 'react-router-dom';
 import { of } from 'rxjs';
-import { FieldType, LoadingState, PanelPlugin, type AppRootProps, type DataFrame, type DataQueryRequest, type PanelData } from '@grafana/data';
-import { LocationServiceProvider, locationService, setDataSourceSrv, setPluginImportUtils, setRunRequest, type DataSourceSrv } from '@grafana/runtime';
-import { registerRuntimeDataSourceInstance } from '@grafana/runtime/unstable';
+import { LoadingState, PanelPlugin, type AppRootProps, type DataFrame, type DataQueryRequest, type PanelData } from '@grafana/data';
+import { LocationServiceProvider, locationService, setPluginImportUtils, setRunRequest } from '@grafana/runtime';
 import App from './App';
 import type { AppJsonData } from '../../services/settings';
 import { testIds } from '../testIds';
 import { RECORDER_ENTRIES, activityEntry, alertEntry, logsFrame, BASE_MS } from '../../services/lokiFrames.fixture';
-import { installScannerBackend } from '../../pages/ImageScans/testBackend';
+import { installScannerBackend } from '../../test-utils/scannerBackend';
+import { DEFAULT_DATA_SOURCES, installDataSources } from '../../test-utils/dataSources';
+import { instantTableFrame } from '../../test-utils/frames';
 import list from '../../pages/ImageScans/testdata/images-list.json';
 import report from '../../pages/ImageScans/testdata/image-report.json';
 
@@ -21,36 +22,10 @@ const SCANNER = '/api/plugin-proxy/vigil-security-app/scanner';
 const API_ID = 'sha256:6b577c35ceb160b0c0d0722bc95b058b7ca2cbf30c3d5ea312a8eaaac7794fea';
 const sent: Array<{ refId: string; expr: string }> = [];
 
-function table(refId: string, cols: Record<string, string>, value = 1): DataFrame {
-  return {
-    refId,
-    length: 1,
-    fields: [
-      { name: 'Time', type: FieldType.time, config: {}, values: [1] },
-      ...Object.entries(cols).map(([name, v]) => ({ name, type: FieldType.string, config: {}, values: [v] })),
-      { name: `Value #${refId}`, type: FieldType.number, config: {}, values: [value] },
-    ],
-  } as DataFrame;
-}
-
 const CART = { namespace: 'shop', pod: 'cart-1', container: 'cart', node: 'node-a' };
 
 beforeAll(() => {
-  const meta = (id: string) => ({ id, info: { logos: { small: '', large: '' } } });
-  const dsSettings = [
-    { uid: 'vigil-loki', type: 'loki', name: 'Loki', meta: meta('loki') },
-    { uid: 'vigil-prometheus', type: 'prometheus', name: 'Prometheus', meta: meta('prometheus') },
-  ];
-  for (const s of dsSettings) {
-    registerRuntimeDataSourceInstance({ dataSource: { ...s, instanceSettings: s, getRef: () => ({ uid: s.uid, type: s.type }), query: () => of({ data: [] }) } } as never);
-  }
-  setDataSourceSrv({
-    getList: () => dsSettings,
-    getInstanceSettings: (ref: string | { uid?: string } | null | undefined) => dsSettings.find((s) => s.uid === (typeof ref === 'string' ? ref : ref?.uid)),
-    get: () => Promise.reject(new Error('unused')),
-    reload: () => undefined,
-    registerRuntimeDataSource: () => undefined,
-  } as unknown as DataSourceSrv);
+  installDataSources(DEFAULT_DATA_SOURCES, { runtimeInstances: true });
   // Grafana's panel plugin loader, for the pages' VizPanels: a panel that shows its title, nothing Vigil-specific.
   const panels = new Map<string, PanelPlugin>();
   const importPanelPlugin = (id: string) => {
@@ -68,7 +43,7 @@ beforeAll(() => {
     const series: DataFrame[] = [];
     for (const t of req.targets as unknown as Array<{ refId: string; expr: string }>) {
       sent.push({ refId: t.refId, expr: t.expr });
-      if (t.refId === 'build') series.push(table('build', {}));
+      if (t.refId === 'build') series.push(instantTableFrame('build', {}));
       if (t.refId === 'alerts') {
         const all = [
           alertEntry({ ms: BASE_MS, rule: 'Terminal shell in container', ...CART }),
@@ -80,7 +55,7 @@ beforeAll(() => {
           (!t.expr.includes('rule=') || t.expr.includes(`rule="${e.labels.rule}"`)) && (!text || e.line.toLowerCase().includes(text));
         series.push(logsFrame(all.filter(match), 'alerts'));
       }
-      if (t.refId === 'info' && t.expr.includes('cart')) series.push(table('info', { ...CART, image: 'registry.example.com/shop/api:1.4.2', image_digest: API_ID }));
+      if (t.refId === 'info' && t.expr.includes('cart')) series.push(instantTableFrame('info', { ...CART, image: 'registry.example.com/shop/api:1.4.2', image_digest: API_ID }));
       if (t.refId === 'activity' && t.expr.includes('cart')) series.push(logsFrame(RECORDER_ENTRIES.map((e) => activityEntry(e)), 'activity'));
     }
     return of({ state: LoadingState.Done, series, timeRange: req.range } as PanelData);

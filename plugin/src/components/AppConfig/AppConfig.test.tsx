@@ -1,7 +1,7 @@
 import React from 'react';
 import { render, screen } from '@testing-library/react';
 import type { AppPluginMeta, PluginConfigPageProps } from '@grafana/data';
-import { setDataSourceSrv, type DataSourceSrv } from '@grafana/runtime';
+import { installDataSources } from '../../test-utils/dataSources';
 import AppConfig from './AppConfig';
 import { testIds } from '../testIds';
 import type { AppJsonData } from '../../services/settings';
@@ -13,19 +13,8 @@ function props(jsonData: AppJsonData): PluginConfigPageProps<AppPluginMeta<AppJs
   } as unknown as PluginConfigPageProps<AppPluginMeta<AppJsonData>>;
 }
 
-// The picker asks Grafana's data source service for the instances of a type; give it two real-shaped settings.
-const instances = [
-  { uid: 'vigil-prometheus', name: 'Prometheus', type: 'prometheus', meta: { id: 'prometheus', metrics: true, info: { logos: { small: '', large: '' } } } },
-  { uid: 'vigil-loki', name: 'Loki', type: 'loki', meta: { id: 'loki', logs: true, info: { logos: { small: '', large: '' } } } },
-];
-setDataSourceSrv({
-  getList: (filters: { pluginId?: string } = {}) => instances.filter((i) => !filters.pluginId || i.type === filters.pluginId),
-  getInstanceSettings: (ref: string | { uid?: string } | null | undefined) =>
-    instances.find((i) => i.uid === (typeof ref === 'string' ? ref : ref?.uid)),
-  get: () => Promise.reject(new Error('not used')),
-  reload: () => undefined,
-  registerRuntimeDataSource: () => undefined,
-} as unknown as DataSourceSrv);
+// The picker asks Grafana's data source service for the instances of a type.
+installDataSources();
 
 describe('AppConfig', () => {
   it('shows the saved scanner URL and a configured token without revealing it', () => {

@@ -2,7 +2,7 @@ import React from 'react';
 import { render, screen, waitFor } from '@testing-library/react';
 import { MemoryRouter } from 'react-router-dom';
 import { LoadingState, getDefaultTimeRange, toDataFrame } from '@grafana/data';
-import { setDataSourceSrv, type DataSourceSrv } from '@grafana/runtime';
+import { installDataSources } from '../../test-utils/dataSources';
 import { SceneDataNode, SceneReactObject } from '@grafana/scenes';
 import { overviewScene } from '../../pages/Overview/overviewPage';
 import { settingsFromJsonData } from '../../services/settings';
@@ -10,24 +10,15 @@ import { testIds } from '../testIds';
 import { OnboardingGate } from './OnboardingGate';
 import { framesAreEmpty } from './reasons';
 
-// Grafana's data source service with the given instances; getInstanceSettings answers undefined for unknown uids,
+// Grafana's data source service with these uids; getInstanceSettings answers undefined for any other uid,
 // exactly as Grafana does for a uid that is not provisioned.
-function installDataSources(uids: string[]) {
-  const instances = uids.map((uid) => ({ uid, name: uid, type: uid.includes('loki') ? 'loki' : 'prometheus', meta: { id: 'prometheus' } }));
-  setDataSourceSrv({
-    getList: () => instances,
-    getInstanceSettings: (ref: string | { uid?: string } | null | undefined) => instances.find((i) => i.uid === (typeof ref === 'string' ? ref : ref?.uid)),
-    get: () => Promise.reject(new Error('no data source in this test')),
-    reload: () => undefined,
-    registerRuntimeDataSource: () => undefined,
-  } as unknown as DataSourceSrv);
-}
+const installUids = (uids: string[]) => installDataSources(uids.map((uid) => ({ uid, type: uid.includes('loki') ? 'loki' : 'prometheus' })));
 
 const body = () => new SceneReactObject({ component: () => <div>the panels</div> });
 
 describe('Onboarding', () => {
   it('replaces the Overview page by the onboarding when its Prometheus data source is missing', async () => {
-    installDataSources(['vigil-loki']);
+    installUids(['vigil-loki']);
     const scene = overviewScene(settingsFromJsonData({ prometheusUid: 'gone-prometheus' }));
     render(
       <MemoryRouter>
@@ -43,7 +34,7 @@ describe('Onboarding', () => {
   });
 
   it('lets the body through when the data sources exist, and says so when the probe finds nothing', async () => {
-    installDataSources(['vigil-prometheus', 'vigil-loki']);
+    installUids(['vigil-prometheus', 'vigil-loki']);
     const emptyProbe = new SceneDataNode({ data: { state: LoadingState.Done, series: [], timeRange: getDefaultTimeRange() } });
     const gate = new OnboardingGate({ settings: settingsFromJsonData({}), requires: ['prometheus', 'loki'], body: body(), probe: emptyProbe, testId: 'gate' });
     render(<gate.Component model={gate} />);
@@ -53,7 +44,7 @@ describe('Onboarding', () => {
   });
 
   it('shows nothing extra when the probe has data', async () => {
-    installDataSources(['vigil-prometheus']);
+    installUids(['vigil-prometheus']);
     const frame = toDataFrame({ fields: [{ name: 'Value', values: [3] }] });
     const probe = new SceneDataNode({ data: { state: LoadingState.Done, series: [frame], timeRange: getDefaultTimeRange() } });
     const gate = new OnboardingGate({ settings: settingsFromJsonData({}), requires: ['prometheus'], body: body(), probe });
@@ -63,7 +54,7 @@ describe('Onboarding', () => {
   });
 
   it('blocks a scanner page when no scanner is configured', async () => {
-    installDataSources(['vigil-prometheus']);
+    installUids(['vigil-prometheus']);
     const gate = new OnboardingGate({ settings: settingsFromJsonData({}), requires: ['scanner'], body: body() });
     render(<gate.Component model={gate} />);
     expect(await screen.findByTestId(testIds.onboarding.container)).toHaveAttribute('data-onboarding-kind', 'scanner-not-configured');

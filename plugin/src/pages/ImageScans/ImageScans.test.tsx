@@ -7,7 +7,7 @@ import report from './testdata/image-report.json';
 import { ImageListScene } from './ImageListScene';
 import { ImageDetailScene } from './ImageDetailScene';
 import { imageScansScene } from './imageScansPage';
-import { installScannerBackend } from './testBackend';
+import { installScannerBackend } from '../../test-utils/scannerBackend';
 import { testIds } from '../../components/testIds';
 import { settingsFromJsonData } from '../../services/settings';
 
@@ -76,7 +76,8 @@ describe('Image scans list', () => {
     for (const body of [new ImageListScene({ settings }), new ImageDetailScene({ settings, imageRef: 'nginx:1' })]) {
       const scene = imageScansScene(settings, body);
       const { unmount } = render(<MemoryRouter><scene.Component model={scene} /></MemoryRouter>);
-      expect(await screen.findByTestId(testIds.onboarding.container)).toHaveAttribute('data-onboarding-kind', 'scanner-not-configured');
+      // The first render of the page's scenes takes > 1 s (findBy's default) beside another jest worker on 2 vCPUs.
+      expect(await screen.findByTestId(testIds.onboarding.container, {}, { timeout: 5000 })).toHaveAttribute('data-onboarding-kind', 'scanner-not-configured');
       expect(screen.queryByTestId(testIds.imageScans.container)).not.toBeInTheDocument();
       expect(screen.queryByTestId(testIds.imageScans.image)).not.toBeInTheDocument();
       unmount();

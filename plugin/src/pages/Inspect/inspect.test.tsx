@@ -2,71 +2,45 @@ import React from 'react';
 import { act, render, screen, waitFor, within } from '@testing-library/react';
 import { MemoryRouter } from 'react-router-dom';
 import { of } from 'rxjs';
-import { FieldType, LoadingState, type DataFrame, type DataQueryRequest, type PanelData } from '@grafana/data';
-import { setBackendSrv, setDataSourceSrv, setRunRequest, type BackendSrv, type DataSourceSrv } from '@grafana/runtime';
-import { registerRuntimeDataSourceInstance } from '@grafana/runtime/unstable';
+import { LoadingState, type DataFrame, type DataQueryRequest, type PanelData } from '@grafana/data';
+import { setRunRequest } from '@grafana/runtime';
 import { EmbeddedScene, SceneTimeRange } from '@grafana/scenes';
 import { buildInspectParts, buildInspectScene, inspectBody } from './inspectPage';
 import { settingsFromJsonData } from '../../services/settings';
 import { testIds } from '../../components/testIds';
+import { DEFAULT_DATA_SOURCES, installDataSources } from '../../test-utils/dataSources';
+import { instantTableFrame } from '../../test-utils/frames';
+import { installScannerBackend } from '../../test-utils/scannerBackend';
 import { RECORDER_ENTRIES, activityEntry, alertEntry, logsFrame } from '../../services/lokiFrames.fixture';
 
 const DIGEST = 'sha256:' + '6b'.repeat(32);
 const exprs: string[] = [];
-const scannerUrls: string[] = [];
-
-function table(refId: string, cols: Record<string, string>): DataFrame {
-  return {
-    refId,
-    length: 1,
-    fields: [
-      { name: 'Time', type: FieldType.time, config: {}, values: [1] },
-      ...Object.entries(cols).map(([name, v]) => ({ name, type: FieldType.string, config: {}, values: [v] })),
-      { name: `Value #${refId}`, type: FieldType.number, config: {}, values: [refId === 'start' ? 1764801000 : 1] },
-    ],
-  } as DataFrame;
-}
+const SCANNER = '/api/plugin-proxy/vigil-security-app/scanner';
+let scannerRequests: string[] = [];
 
 // Stand-ins for what Grafana serves: the data source instances by uid, its query plumbing (runRequest) answering
 // by query, and the plugin proxy to the scanner.
 beforeAll(() => {
-  const meta = (id: string) => ({ id, info: { logos: { small: '', large: '' } } });
-  const settings = [
-    { uid: 'vigil-loki', type: 'loki', name: 'Loki', meta: meta('loki') },
-    { uid: 'vigil-prometheus', type: 'prometheus', name: 'Prometheus', meta: meta('prometheus') },
-  ];
-  for (const s of settings) {
-    registerRuntimeDataSourceInstance({ dataSource: { ...s, instanceSettings: s, getRef: () => ({ uid: s.uid, type: s.type }), query: () => of({ data: [] }) } } as never);
-  }
-  setDataSourceSrv({
-    getList: () => settings,
-    getInstanceSettings: (ref: string | { uid?: string } | null | undefined) => settings.find((s) => s.uid === (typeof ref === 'string' ? ref : ref?.uid)),
-    get: () => Promise.reject(new Error('unused')),
-    reload: () => undefined,
-    registerRuntimeDataSource: () => undefined,
-  } as unknown as DataSourceSrv);
+  installDataSources(DEFAULT_DATA_SOURCES, { runtimeInstances: true });
   setRunRequest((_ds: unknown, req: DataQueryRequest) => {
     const series: DataFrame[] = [];
     for (const t of req.targets as unknown as Array<{ refId: string; expr: string }>) {
       exprs.push(t.expr);
       if (!t.expr.includes('cart')) continue;
-      if (t.refId === 'info') series.push(table('info', { node: 'node-a', namespace: 'shop', pod: 'cart-7d9f8-x2k4q', container: 'cart', image: 'registry.local/shop/cart:1.4', image_digest: DIGEST, runtime: 'containerd' }));
-      if (t.refId === 'start') series.push(table('start', {}));
-      if (t.refId === 'labels') series.push(table('labels', { namespace: 'shop', pod: 'cart-7d9f8-x2k4q', label_app: 'cart' }));
+      if (t.refId === 'info') series.push(instantTableFrame('info', { node: 'node-a', namespace: 'shop', pod: 'cart-7d9f8-x2k4q', container: 'cart', image: 'registry.local/shop/cart:1.4', image_digest: DIGEST, runtime: 'containerd' }));
+      if (t.refId === 'start') series.push(instantTableFrame('start', {}, 1764801000));
+      if (t.refId === 'labels') series.push(instantTableFrame('labels', { namespace: 'shop', pod: 'cart-7d9f8-x2k4q', label_app: 'cart' }));
       if (t.refId === 'activity') series.push(logsFrame(RECORDER_ENTRIES.map((e) => activityEntry(e)), 'activity'));
       if (t.refId === 'alerts') series.push(logsFrame([alertEntry({ ms: 1764801601201, namespace: 'shop', pod: 'cart-7d9f8-x2k4q', container: 'cart', rule: 'Read sensitive file untrusted', priority: 'Warning' })], 'alerts'));
     }
     return of({ state: LoadingState.Done, series, timeRange: req.range } as PanelData);
   });
-  setBackendSrv({
-    fetch: (o: { url: string }) => {
-      scannerUrls.push(o.url);
-      return of({
-        data: { images: [{ id: DIGEST, ref: 'registry.local/shop/cart:1.4', digest: DIGEST, severity: { CRITICAL: 1, HIGH: 2 }, fixable: { CRITICAL: 1, HIGH: 0 }, policy: { verdict: 'fail', violated: [{ id: 'vulnerabilities' }] } }] },
-        status: 200,
-      });
+  scannerRequests = installScannerBackend({
+    [`${SCANNER}/api/v1/images`]: {
+      status: 200,
+      body: { images: [{ id: DIGEST, ref: 'registry.local/shop/cart:1.4', digest: DIGEST, severity: { CRITICAL: 1, HIGH: 2 }, fixable: { CRITICAL: 1, HIGH: 0 }, policy: { verdict: 'fail', violated: [{ id: 'vulnerabilities' }] } }] },
     },
-  } as unknown as BackendSrv);
+  }).requests;
 });
 
 describe('Container inspect page', () => {
@@ -108,7 +82,7 @@ describe('Container inspect page', () => {
     const vulns = screen.getByTestId(testIds.inspect.vulnerabilities);
     await waitFor(() => expect(vulns).toHaveTextContent('CRITICAL 1 (fixable 1)'));
     expect(within(vulns).getByRole('link', { name: /Findings of/ })).toHaveAttribute('href', `/a/vigil-security-app/image-scans/${encodeURIComponent('registry.local/shop/cart:1.4')}`);
-    expect(scannerUrls).toEqual(['/api/plugin-proxy/vigil-security-app/scanner/api/v1/images']);
+    expect(scannerRequests).toEqual(['/api/plugin-proxy/vigil-security-app/scanner/api/v1/images']);
     expect(parts.runners.charts[0]!.state.queries[0]).toMatchObject({
       expr: 'sum(rate(vigil_container_cpu_usage_seconds_total{namespace="shop", pod="cart-7d9f8-x2k4q", container="cart", node="node-a"}[$__rate_interval]))',
     });

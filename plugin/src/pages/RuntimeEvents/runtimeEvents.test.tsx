@@ -3,8 +3,8 @@ import { act, fireEvent, render, screen, waitFor, within } from '@testing-librar
 import { of } from 'rxjs';
 import { MemoryRouter } from 'react-router-dom';
 import { LoadingState, type DataQueryRequest, type PanelData } from '@grafana/data';
-import { setDataSourceSrv, setRunRequest, type DataSourceSrv } from '@grafana/runtime';
-import { registerRuntimeDataSourceInstance } from '@grafana/runtime/unstable';
+import { setRunRequest } from '@grafana/runtime';
+import { installDataSources } from '../../test-utils/dataSources';
 import { EmbeddedScene, SceneTimeRange } from '@grafana/scenes';
 import { buildRuntimeEventsParts, buildRuntimeEventsScene, runtimeEventsBody } from './runtimeEventsPage';
 import { settingsFromJsonData } from '../../services/settings';
@@ -41,18 +41,8 @@ function answer(expr: string): StreamEntry[] {
 }
 
 beforeAll(() => {
-  const loki = { uid: 'vigil-loki', type: 'loki', name: 'Loki', meta: { id: 'loki', logs: true, info: { logos: { small: '', large: '' } } } };
-  const ds = { ...loki, instanceSettings: loki, getRef: () => ({ uid: 'vigil-loki', type: 'loki' }), query: () => of({ data: [] }) };
-  // What Grafana's boot does for a configured data source: the instance is found by uid. Queries still go
-  // through runRequest (below), as in Grafana.
-  registerRuntimeDataSourceInstance({ dataSource: ds } as never);
-  setDataSourceSrv({
-    getList: () => [loki],
-    getInstanceSettings: (ref: string | { uid?: string } | null | undefined) => ((typeof ref === 'string' ? ref : ref?.uid) === 'vigil-loki' ? loki : undefined),
-    get: () => Promise.resolve(ds),
-    reload: () => undefined,
-    registerRuntimeDataSource: () => undefined,
-  } as unknown as DataSourceSrv);
+  // Only Loki is configured: the page needs nothing else.
+  installDataSources([{ uid: 'vigil-loki', type: 'loki' }], { runtimeInstances: true });
   setRunRequest((_ds: unknown, req: DataQueryRequest) => {
     const q = req.targets[0] as unknown as { expr: string; refId: string };
     requests.push(q.expr);
