@@ -147,5 +147,8 @@ describe('helpers', () => {
   it('links advisories to their first http reference, else osv.dev', () => {
     expect(advisoryUrl({ id: 'X', references: ['mailto:a', 'https://example.com/x'] })).toBe('https://example.com/x');
     expect(advisoryUrl({ id: 'GHSA-1/2', references: [] })).toBe('https://osv.dev/vulnerability/GHSA-1%2F2');
+    // References come from OSV data and the scanner: hostile schemes never become a link target.
+    const hostile = ['javascript:alert(1)', 'JavaScript://%0aalert(1)', ' https://looks.fine', 'data:text/html,<b>', 'vbscript:x'];
+    expect(advisoryUrl({ id: 'CVE-1', references: hostile })).toBe('https://osv.dev/vulnerability/CVE-1');
   });
 });
