@@ -7,7 +7,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RUNTIME_PKGS=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc libc6-dev)
 # What the test suite uses on top: real containers, a real registry and Prometheus, image tools, a browser.
 TEST_PKGS=(podman runc busybox-static skopeo umoci docker-registry prometheus bpftrace iproute2 openssl zstd rpm sqlite3 dpkg-dev
-  chromium docker-compose)
+  chromium fonts-inter docker-compose)
 # kubectl renders the kustomize manifests in the tests. Debian's kubernetes-client conflicts with a kubectl that
 # came from elsewhere, so it is installed only when no kubectl is on the PATH.
 command -v kubectl >/dev/null 2>&1 || TEST_PKGS+=(kubernetes-client)
