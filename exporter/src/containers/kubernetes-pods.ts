@@ -2,9 +2,9 @@
 // with fieldSelector spec.nodeName=<node>), indexed by container ID and by pod UID. The container registry asks
 // it "which pod runs container X" and is told when the answer changes.
 import {
-  AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, ListWatch, Watch, type KubernetesListObject, type V1Pod,
+  AppsV1Api, BatchV1Api, KubeConfig, type V1Pod,
 } from '@kubernetes/client-node';
-import { SupervisedInformer } from './supervised-informer.js';
+import { supervisePods, type SupervisedInformer } from './supervised-informer.js';
 import { DEFAULT_POD_LIMITS, podInfoFromObject, type PodContainerInfo, type PodInfo, type PodMetadataLimits, type OwnerRef } from './pod-metadata.js';
 import { WorkloadResolver, type OwnerLookup, type WorkloadRef, type WorkloadResolverStats } from './workload-resolver.js';
 
@@ -92,16 +92,8 @@ export class KubernetesPodIndex {
     this.nodeName = opts.nodeName;
     const lookup = opts.ownerLookup === null ? undefined : (opts.ownerLookup ?? new ApiOwnerLookup(kc, opts.ownerLookupTimeoutMs));
     this.workloads = new WorkloadResolver(lookup, opts.now ? { now: opts.now } : {});
-    const core = kc.makeApiClient(CoreV1Api);
-    const fieldSelector = this.nodeName ? `spec.nodeName=${this.nodeName}` : undefined;
-    const list = (): Promise<KubernetesListObject<V1Pod>> =>
-      core.listPodForAllNamespaces(fieldSelector ? { fieldSelector } : {});
-    // makeInformer() cannot pass a fieldSelector; it is this same ListWatch without one.
-    this.watch = new SupervisedInformer(
-      new ListWatch<V1Pod>('/api/v1/pods', new Watch(kc), list, false, undefined, fieldSelector),
-      { upsert: (p) => this.upsert(p), remove: (p) => this.remove(p) },
-      { restartDelayMs: opts.restartDelayMs ?? 1000, maxRestartDelayMs: opts.maxRestartDelayMs ?? 30_000 },
-    );
+    const handlers = { upsert: (p: V1Pod) => this.upsert(p), remove: (p: V1Pod) => this.remove(p) };
+    this.watch = supervisePods(kc, handlers, this.nodeName ? { ...opts, fieldSelector: `spec.nodeName=${this.nodeName}` } : opts);
   }
 
   /** Resolves once the first list has been applied, or after the first failure (it keeps retrying). */

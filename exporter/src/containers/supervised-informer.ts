@@ -2,7 +2,7 @@
 // after every list/watch failure, stopped cleanly. Both the node's pod index and the scanner's image discovery
 // watch pods this way; what they do with the objects is theirs.
 
-import type { KubernetesObject, ListWatch } from '@kubernetes/client-node';
+import { CoreV1Api, ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
 
 export interface InformerHandlers<T> {
   upsert: (obj: T) => void;
@@ -12,6 +12,25 @@ export interface InformerHandlers<T> {
 export interface SupervisedInformerOptions {
   restartDelayMs: number;
   maxRestartDelayMs: number;
+}
+
+/**
+ * The pod watch the node's pod index and the scanner's discovery both keep: every pod, or only those matching
+ * `fieldSelector` (the node watches `spec.nodeName=<node>`). makeInformer() cannot pass a fieldSelector, so this
+ * builds the same ListWatch by hand.
+ */
+export function supervisePods(
+  kc: KubeConfig,
+  handlers: InformerHandlers<V1Pod>,
+  opts: Partial<SupervisedInformerOptions> & { fieldSelector?: string } = {},
+): SupervisedInformer<V1Pod> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const { fieldSelector } = opts;
+  const list = (): Promise<KubernetesListObject<V1Pod>> => core.listPodForAllNamespaces(fieldSelector ? { fieldSelector } : {});
+  return new SupervisedInformer(new ListWatch<V1Pod>('/api/v1/pods', new Watch(kc), list, false, undefined, fieldSelector), handlers, {
+    restartDelayMs: opts.restartDelayMs ?? 1000,
+    maxRestartDelayMs: opts.maxRestartDelayMs ?? 30_000,
+  });
 }
 
 export class SupervisedInformer<T extends KubernetesObject> {

@@ -51,9 +51,9 @@ const API_CALL_GRANTS: Record<string, { group: string; resource: string; verbs: 
 
 /** What each ClusterRole must grant, exactly: the calls of the code that runs under it, nothing more. */
 const ROLE_CALLS: Record<string, string[]> = {
-  // containers/kubernetes-pods.ts: the node's pod informer and owner lookups.
+  // containers/kubernetes-pods.ts (owner lookups) with containers/supervised-informer.ts supervisePods (the node's pod informer).
   'vigil-node': ['listPodForAllNamespaces', 'readNamespacedReplicaSet', 'readNamespacedJob'],
-  // scanner/service/discovery/kubernetes-images.ts (informer, the node's owner lookup).
+  // scanner/service/discovery/kubernetes-images.ts (supervisePods, the node's owner lookup).
   'vigil-scanner': ['listPodForAllNamespaces', 'readNamespacedReplicaSet', 'readNamespacedJob'],
   // scanner/service/discovery/pull-secrets.ts, bound only where an overlay says so.
   'vigil-scanner-pull-secrets': ['readNamespacedSecret'],

@@ -3,9 +3,9 @@
 // count; status.imageID gives the digest the node actually runs, the spec's image the reference people wrote.
 // Pods are reduced with containers/pod-metadata.ts and attributed to their workload (ReplicaSet -> Deployment,
 // Job -> CronJob) with containers/workload-resolver.ts.
-import { CoreV1Api, ListWatch, Watch, type KubeConfig, type KubernetesListObject, type V1Pod } from '@kubernetes/client-node';
+import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { ApiOwnerLookup } from '../../../containers/kubernetes-pods.js';
-import { SupervisedInformer } from '../../../containers/supervised-informer.js';
+import { supervisePods, type SupervisedInformer } from '../../../containers/supervised-informer.js';
 import { DEFAULT_POD_LIMITS, podInfoFromObject, type PodInfo } from '../../../containers/pod-metadata.js';
 import { WorkloadResolver, type OwnerLookup, type WorkloadRef } from '../../../containers/workload-resolver.js';
 import { parseReference } from '../../sources/reference.js';
@@ -80,13 +80,7 @@ export class KubernetesImageDiscovery {
     this.maxPods = opts.maxPods ?? 50_000;
     const lookup = opts.ownerLookup === null ? undefined : (opts.ownerLookup ?? new ApiOwnerLookup(kc));
     this.workloads = new WorkloadResolver(lookup, { cacheSize: 8192 });
-    const core = kc.makeApiClient(CoreV1Api);
-    const list = (): Promise<KubernetesListObject<V1Pod>> => core.listPodForAllNamespaces();
-    this.watch = new SupervisedInformer(
-      new ListWatch<V1Pod>('/api/v1/pods', new Watch(kc), list, false),
-      { upsert: (p) => this.upsert(p), remove: (p) => this.remove(p) },
-      { restartDelayMs: opts.restartDelayMs ?? 1000, maxRestartDelayMs: opts.maxRestartDelayMs ?? 30_000 },
-    );
+    this.watch = supervisePods(kc, { upsert: (p) => this.upsert(p), remove: (p) => this.remove(p) }, opts);
   }
 
   /** Resolves once the first list has been applied, or after the first failure (it keeps retrying). */
