@@ -165,26 +165,9 @@ const int = (...vs: unknown[]): number | undefined => {
   return undefined;
 };
 
-/** What only the line's JSON knows: read when a row is drawn or expanded, never for all 10k rows up front. */
-interface AlertDetail {
-  rule: string;
-  priority: unknown;
-  node: string;
-  namespace: string;
-  pod: string;
-  container: string;
-  process: string;
-  pid?: number;
-  cmdline: string;
-  user: string;
-  output: string;
-  captureId?: string;
-  containerId?: string;
-  image?: string;
-  count: number;
-  tags: string[];
-  source: string;
-}
+/** What only the line's JSON knows: read when a row is drawn or expanded, never for all 10k rows up front.
+ * The priority stays raw here: the row normalizes it once, label first. */
+type AlertDetail = Omit<AlertRow, 'key' | 'timeMs' | 'line' | 'priority'> & { priority: unknown };
 
 const NO_DETAIL: AlertDetail = { rule: '', priority: undefined, node: '', namespace: '', pod: '', container: '', process: '', cmdline: '', user: '', output: '', count: 1, tags: [], source: '' };
 
