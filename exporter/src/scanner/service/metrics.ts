@@ -34,6 +34,13 @@ export function createScannerMetrics(src: ScannerMetricSources): ScannerMetrics 
     registry.removeSingleMetric(name);
   }
   const now = src.now ?? Date.now;
+  /** The images in use that have an assessment, with the labels every per-image family uses. */
+  const summarized = function* () {
+    for (const { use, record } of src.service.list()) {
+      if (!record.summary) continue;
+      yield { use, summary: record.summary, image: use.refs[0] ?? use.reference, digest: use.digest ?? record.manifestDigest ?? '' };
+    }
+  };
 
   new Gauge({
     name: 'vigil_image_vulnerabilities',
@@ -42,11 +49,7 @@ export function createScannerMetrics(src: ScannerMetricSources): ScannerMetrics 
     registers: [registry],
     collect() {
       this.reset();
-      for (const { use, record } of src.service.list()) {
-        const s = record.summary;
-        if (!s) continue;
-        const image = use.refs[0] ?? use.reference;
-        const digest = use.digest ?? record.manifestDigest ?? '';
+      for (const { image, digest, summary: s } of summarized()) {
         for (const severity of SEVERITIES) {
           const fixable = s.fixable[severity];
           this.set({ image, digest, severity, fixable: 'true' }, fixable);
@@ -65,10 +68,7 @@ export function createScannerMetrics(src: ScannerMetricSources): ScannerMetrics 
     collect() {
       this.reset();
       let series = 0;
-      for (const { use, record } of src.service.list()) {
-        const s = record.summary;
-        if (!s) continue;
-        const image = use.refs[0] ?? use.reference;
+      for (const { use, image, summary: s } of summarized()) {
         for (const w of use.workloads) {
           if (series + SEVERITIES.length * FIXABLE.length > src.maxWorkloadSeries) {
             seriesDropped += SEVERITIES.length * FIXABLE.length;
@@ -93,11 +93,7 @@ export function createScannerMetrics(src: ScannerMetricSources): ScannerMetrics 
     registers: [registry],
     collect() {
       this.reset();
-      for (const { use, record } of src.service.list()) {
-        const s = record.summary;
-        if (!s) continue;
-        const image = use.refs[0] ?? use.reference;
-        const digest = use.digest ?? record.manifestDigest ?? '';
+      for (const { image, digest, summary: s } of summarized()) {
         for (const p of s.policies) this.set({ image, digest, policy: p.id, severity: p.severity }, p.violated ? 1 : 0);
       }
     },
